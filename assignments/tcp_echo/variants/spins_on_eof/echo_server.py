@@ -1,0 +1,14 @@
+import socket
+
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(('', 9000))
+s.listen(1)
+while True:
+    conn, addr = s.accept()
+    while True:
+        try:
+            data = conn.recv(1024)
+            conn.sendall(data)
+        except OSError:
+            break
+    conn.close()

@@ -1,0 +1,168 @@
+"""The `grader` command line.
+
+    grader list                          the labs
+    grader check LAB PATH [--json]       grade one submission (students' pre-check)
+    grader selftest [LAB...]             references pass, known-bad variants fail their check
+    grader grade LAB SUBMISSIONS --out DIR    grade a whole class (instructors)
+
+Exit status: 0 every check passed, 1 some check failed, 2 usage or bad input,
+3 grader or sandbox trouble (an `error` outcome, never a student's zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import ExitCode, GraderError, UsageError
+from grader.labs import all_labs, get_lab
+
+EPILOG = """exit status: 0 all checks passed, 1 some check failed, 2 usage or bad input,
+3 grader or sandbox trouble (never counted against a student)"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="grader", description="Autograder for socket-programming labs: runs a student's server or client "
+        "in a sandbox, probes it over real sockets, and explains every failure.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("list", help="list the labs, one line each")
+
+    c = sub.add_parser("check", help="grade one submission (a folder, or the lab's single file)",
+                       description="Grade one submission and explain every failed check. Runs in the local "
+                       "sandbox by default (no Docker needed).", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("lab", help="the lab's name (see `grader list`)")
+    c.add_argument("path", type=Path, help="a folder holding the lab's file, or the file itself")
+    c.add_argument("--json", action="store_true", help="print exactly one Gradescope results.json document on stdout")
+    c.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox (default: local)")
+    c.add_argument("--only", nargs="+", metavar="CHECK", help="run only these checks")
+
+    s = sub.add_parser("selftest", help="prove the checks: references pass, known-bad variants fail",
+                       description="Run every reference (must get full marks) and every known-bad variant (must "
+                       "fail the check it declares). With --repeat N, also report any check whose outcome changed "
+                       "between runs (flakiness).", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("labs", nargs="*", metavar="LAB", help="labs to test (default: all)")
+    s.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox (default: local)")
+    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs in parallel (default: cores)")
+    s.add_argument("--repeat", type=int, default=1, help="run everything N times and report changed outcomes")
+    s.add_argument("--junit", type=Path, help="also write JUnit XML here")
+
+    for module in _command_modules():
+        module.add_parsers(sub)
+    return p
+
+
+def _command_modules() -> list:  # type: ignore[type-arg]
+    """Sub-commands that live in their own modules (each has add_parsers(sub) and COMMANDS)."""
+    from grader import batch_cli, image_cli
+
+    return [batch_cli, image_cli]
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: every `finally` runs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.USAGE
+    try:
+        commands = dict(COMMANDS)
+        for module in _command_modules():
+            commands.update(module.COMMANDS)
+        return int(commands[args.command](args))
+    except GraderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        return ExitCode.INFRASTRUCTURE
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for lab in all_labs().values():
+        print(f"{lab.name:<18} {lab.describe():<44} {lab.title}")
+    return ExitCode.OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from grader.backends import RunRequest, get_backend
+    from grader.reports.terminal import render
+    from grader.submission import resolve, staged_single_file
+
+    lab = get_lab(args.lab)
+    folder = resolve(lab, args.path)
+    staging = None
+    if args.path.is_file():
+        folder, staging = staged_single_file(args.path)
+    try:
+        backend = get_backend(args.backend)
+        if not args.json:
+            print(f"Checking {lab.name} ({lab.file}) in the {backend.name} sandbox...", file=sys.stderr)
+        report = backend.run(RunRequest(lab=lab, submission=folder, only=tuple(args.only or ())))
+    finally:
+        if staging is not None:
+            staging.cleanup()
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=1) + "\n")
+    else:
+        render(report)
+    if report.has_error:
+        return ExitCode.INFRASTRUCTURE
+    return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from grader.backends import get_backend
+    from grader.reports.junit import junit_xml
+    from grader.selftest import changed_outcomes, print_verdict, run_selftest
+
+    labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
+    if args.repeat < 1 or args.jobs < 1:
+        raise UsageError("--repeat and --jobs must be at least 1")
+    backend = get_backend(args.backend)
+    runs = run_selftest(labs, backend, args.jobs, args.repeat, on_verdict=print_verdict())
+    verdicts = [v for run in runs for v in run]
+    bad = [v for v in verdicts if not v.ok]
+    if args.junit:
+        args.junit.write_bytes(junit_xml((f"{v.subject.label}#{i // len(runs[0]) + 1}", v.report)
+                                         for i, v in enumerate(verdicts)))
+    print(f"\n{len(verdicts) - len(bad)} passed, {len(bad)} failed "
+          f"({len(runs[0])} programs x {len(runs)} run(s))")
+    if args.repeat > 1:
+        changed = changed_outcomes(runs)
+        print(f"checks whose outcome changed between runs: {sum(len(c) for c in changed.values())}")
+        for label, checks in changed.items():
+            for check, outcomes in checks.items():
+                print(f"  {label} {check}: {' '.join(outcomes)}")
+        if changed:
+            return ExitCode.CHECKS_FAILED
+    if any(v.report.has_error for v in bad):
+        return ExitCode.INFRASTRUCTURE
+    return ExitCode.CHECKS_FAILED if bad else ExitCode.OK
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "selftest": cmd_selftest}

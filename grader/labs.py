@@ -1,0 +1,84 @@
+"""The lab catalogue: assignments/<lab>/assignment.yml, read and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+import yaml
+
+from grader.errors import ConfigError, UsageError, did_you_mean
+from grader.paths import data_root
+
+REQUIRED = {"name": str, "title": str, "kind": str, "file": str}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variant:
+    name: str
+    path: Path
+    fails: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lab:
+    name: str
+    title: str
+    kind: str
+    file: str
+    port: int | None
+    protocol: str
+    summary: str
+    directory: Path
+    reference: Path
+    variants: tuple[Variant, ...] = field(default=())
+
+    @property
+    def handout(self) -> Path:
+        return self.directory / "README.md"
+
+    def describe(self) -> str:
+        where = f"{self.protocol.upper()} port {self.port}" if self.port else self.kind
+        return f"{self.file} ({self.kind}, {where})"
+
+
+def load_lab(directory: Path, root: Path | None = None) -> Lab:
+    root = root or directory.parent.parent
+    path = directory / "assignment.yml"
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the lab's description: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys, got {type(data).__name__}")
+    for key, typ in REQUIRED.items():
+        if not isinstance(data.get(key), typ):
+            raise ConfigError(f"{path}: {key}: expected a {typ.__name__}, got {data.get(key)!r}")
+    variants = []
+    for vname, vdata in (data.get("variants") or {}).items():
+        if not isinstance(vdata, dict) or not isinstance(vdata.get("fails"), str):
+            raise ConfigError(f"{path}: variants.{vname}.fails: expected the name of a check")
+        variants.append(Variant(name=vname, path=directory / "variants" / vname,
+                                fails=vdata["fails"], why=str(vdata.get("why", ""))))
+    return Lab(
+        name=data["name"], title=data["title"], kind=data["kind"], file=data["file"],
+        port=data.get("port"), protocol=data.get("protocol", "tcp"), summary=data.get("summary", ""),
+        directory=directory, reference=root / "reference" / data["name"], variants=tuple(variants),
+    )
+
+
+def all_labs(root: Path | None = None) -> dict[str, Lab]:
+    root = root or data_root()
+    labs: dict[str, Lab] = {}
+    for d in sorted((root / "assignments").iterdir()):
+        if (d / "assignment.yml").is_file():
+            labs[d.name] = load_lab(d, root)
+    return labs
+
+
+def get_lab(name: str, root: Path | None = None) -> Lab:
+    labs = all_labs(root)
+    if name not in labs:
+        raise UsageError(f"unknown lab '{name}'{did_you_mean(name, labs)}; `grader list` shows the labs")
+    return labs[name]
+

@@ -1,0 +1,1 @@
+"""Views of results: terminal text, JUnit XML, gradebook files."""

@@ -1,0 +1,107 @@
+"""`grader selftest`: every reference gets full marks, every known-bad variant fails its check.
+
+With --repeat N it is also the flake hunter: every check's outcome must be the
+same in every run, and any that changed is listed with the runs it changed in.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.backends import Backend, RunRequest
+from grader.labs import Lab
+from grader.results import Report
+
+FAILING = ("failed", "timeout", "crashed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subject:
+    lab: Lab
+    name: str  # "reference" or the variant's name
+    path: Path
+    fails: str | None  # the check a variant must fail; None for the reference
+
+    @property
+    def label(self) -> str:
+        return f"{self.lab.name}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    subject: Subject
+    report: Report
+    ok: bool
+    why: str
+
+
+def subjects(labs: list[Lab]) -> list[Subject]:
+    out = []
+    for lab in labs:
+        out.append(Subject(lab=lab, name="reference", path=lab.reference, fails=None))
+        out.extend(Subject(lab=lab, name=v.name, path=v.path, fails=v.fails) for v in lab.variants)
+    return out
+
+
+def judge(subject: Subject, report: Report) -> Verdict:
+    if report.has_error:
+        errors = [t for t in report.tests if t.outcome == "error"]
+        return Verdict(subject=subject, report=report, ok=False,
+                       why="grader error: " + errors[0].output.splitlines()[-1][:300])
+    if subject.fails is None:
+        if report.all_passed:
+            return Verdict(subject=subject, report=report, ok=True, why=f"{report.score:g}/{report.max_score:g}")
+        lost = ", ".join(f"{t.name} ({t.outcome})" for t in report.tests if not t.passed)
+        return Verdict(subject=subject, report=report, ok=False, why=f"the reference lost {lost}")
+    outcomes = report.outcomes()
+    if subject.fails not in outcomes:
+        return Verdict(subject=subject, report=report, ok=False,
+                       why=f"declares check '{subject.fails}', which the lab does not have")
+    outcome = outcomes[subject.fails]
+    if outcome in FAILING and report.score < report.max_score:
+        return Verdict(subject=subject, report=report, ok=True, why=f"fails {subject.fails} ({outcome})")
+    return Verdict(subject=subject, report=report, ok=False,
+                   why=f"should fail {subject.fails}, but its outcome was {outcome}")
+
+
+def run_selftest(labs: list[Lab], backend: Backend, jobs: int, repeat: int = 1,
+                 on_verdict: Callable[[int, Verdict], None] | None = None) -> list[list[Verdict]]:
+    """All verdicts, one list per repetition."""
+    subs = subjects(labs)
+    runs: list[list[Verdict]] = []
+    for n in range(repeat):
+        def one(sub: Subject, n: int = n) -> Verdict:
+            report = backend.run(RunRequest(lab=sub.lab, submission=sub.path, include_hidden=True))
+            verdict = judge(sub, report)
+            if on_verdict:
+                on_verdict(n, verdict)
+            return verdict
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            runs.append(list(pool.map(one, subs)))
+    return runs
+
+
+def changed_outcomes(runs: list[list[Verdict]]) -> dict[str, dict[str, list[str]]]:
+    """{subject label: {check: [outcome in run 1, run 2, ...]}} for checks whose outcome changed."""
+    history: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for run in runs:
+        for v in run:
+            for check, outcome in v.report.outcomes().items():
+                history[v.subject.label][check].append(outcome)
+    return {label: {c: o for c, o in checks.items() if len(set(o)) > 1}
+            for label, checks in history.items() if any(len(set(o)) > 1 for o in checks.values())}
+
+
+def print_verdict(stream=sys.stdout) -> Callable[[int, Verdict], None]:  # type: ignore[no-untyped-def]
+    def show(n: int, v: Verdict) -> None:
+        mark = "ok  " if v.ok else "FAIL"
+        prefix = f"[run {n + 1}] " if n else ""
+        stream.write(f"{mark} {prefix}{v.subject.label:<40} {v.why}  ({v.report.execution_time:.1f} s)\n")
+        stream.flush()
+    return show

@@ -1,0 +1,200 @@
+"""Process observers: what the student's program is, and is doing, from /proc.
+
+Threads, child processes (and zombies), open descriptors and their flags, CPU
+time, and the system call a process is blocked in. Reading another process's
+fd, fdinfo or syscall file needs ptrace rights (same uid, or CAP_SYS_PTRACE);
+when they are missing the observer returns None ("no evidence"), never a guess.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections import Counter
+from pathlib import Path
+
+from harness import procfs
+
+_SYSCALLS = {
+    "x86_64": {
+        0: "read", 1: "write", 7: "poll", 23: "select", 35: "nanosleep", 42: "connect",
+        43: "accept", 44: "sendto", 45: "recvfrom", 46: "sendmsg", 47: "recvmsg", 61: "wait4",
+        202: "futex", 230: "clock_nanosleep", 232: "epoll_wait", 270: "pselect6", 271: "ppoll",
+        281: "epoll_pwait", 288: "accept4", 441: "epoll_pwait2",
+    },
+    "aarch64": {
+        63: "read", 64: "write", 72: "pselect6", 73: "ppoll", 22: "epoll_pwait", 101: "nanosleep",
+        115: "clock_nanosleep", 98: "futex", 202: "accept", 242: "accept4", 203: "connect",
+        206: "sendto", 207: "recvfrom", 211: "sendmsg", 212: "recvmsg", 260: "wait4",
+    },
+}.get(platform.machine(), {})
+
+WAITING_FOR_IO = frozenset({"select", "pselect6", "poll", "ppoll", "epoll_wait", "epoll_pwait", "epoll_pwait2"})
+RECEIVING = frozenset({"read", "recvfrom", "recvmsg"}) | WAITING_FOR_IO
+SLEEPING = frozenset({"nanosleep", "clock_nanosleep"})
+
+
+def blocked_in(pid: int, tid: int | None = None) -> str | None:
+    """Name of the system call the (main) thread is blocked in, 'running', or None if unreadable."""
+    path = f"/proc/{pid}/task/{tid}/syscall" if tid else f"/proc/{pid}/syscall"
+    try:
+        text = Path(path).read_text().split()
+    except OSError:
+        return None
+    if not text:
+        return None
+    if text[0] == "running":
+        return "running"
+    try:
+        nr = int(text[0])
+    except ValueError:
+        return None
+    return _SYSCALLS.get(nr, f"syscall {nr}")
+
+
+def blocked_in_mode(pid: int, samples: int = 5) -> str | None:
+    """The most frequent of several samples (one sample can catch a passing futex)."""
+    seen = Counter(s for s in (blocked_in(pid) for _ in range(samples)) if s)
+    return seen.most_common(1)[0][0] if seen else None
+
+
+def thread_count(pid: int) -> int | None:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return None
+
+
+def children(pid: int) -> list[int]:
+    return procfs.descendants(pid)
+
+
+def zombies(pids: list[int]) -> list[int]:
+    return [p for p in pids if (procfs.stat_fields(p) or ["?"])[0] == "Z"]
+
+
+def open_fds(pid: int) -> list[int] | None:
+    try:
+        return sorted(int(fd) for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+
+
+def fd_flags(pid: int, fd: int) -> int | None:
+    """The file status flags of a descriptor (O_NONBLOCK is os.O_NONBLOCK)."""
+    try:
+        for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines():
+            if line.startswith("flags:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def socket_fds(pid: int) -> dict[int, int]:
+    """fd -> socket inode for every socket the process holds."""
+    out: dict[int, int] = {}
+    for fd in open_fds(pid) or []:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out[fd] = int(target[8:-1])
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) of these processes' threads, from schedstat (ns)."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    return total / 1e9
+
+
+# ---- additions for concurrency labs (select_echo and friends) ----------------
+
+# Blocked here, the program is stuck on one client's socket (or file).
+BLOCKED_ON_ONE_CLIENT = frozenset({"read", "recvfrom", "recvmsg", "write", "sendto", "sendmsg"})
+
+
+def accept_queue_len(port: int) -> int | None:
+    """Connections the kernel completed on `port` that no accept() has taken yet.
+
+    That is the LISTEN row's rx_queue in /proc/net/tcp{,6} (summed, for a program
+    that listens on both). None when nothing listens on the port.
+    """
+    rows = [r for r in procfs.socket_rows() if r.local_port == port and r.state == "LISTEN"]
+    return sum(r.rx_queue for r in rows) if rows else None
+
+
+def blocked_in_samples(pid: int, samples: int = 5, interval: float = 0.01) -> list[str | None]:
+    """Several point samples of blocked_in, `interval` seconds apart (a measurement window)."""
+    out: list[str | None] = []
+    for i in range(samples):
+        if i:
+            time.sleep(interval)  # poll: spacing between samples, not a wait for the program
+        out.append(blocked_in(pid))
+    return out
+
+
+def describe_samples(samples: list[str | None]) -> str:
+    """'pselect6 x4, running x1' (None counts as 'unreadable')."""
+    seen = Counter(s or "unreadable" for s in samples)
+    return ", ".join(f"{name} x{n}" for name, n in seen.most_common())
+
+
+def fd_count(pid: int) -> int | None:
+    fds = open_fds(pid)
+    return None if fds is None else len(fds)
+
+
+def fd_kinds(pid: int) -> Counter[str]:
+    """What the open descriptors are: socket, pipe, eventpoll, file, ..."""
+    kinds: Counter[str] = Counter()
+    for fd in open_fds(pid) or []:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            kinds["socket"] += 1
+        elif target.startswith("pipe:"):
+            kinds["pipe"] += 1
+        elif target.startswith("anon_inode:"):
+            kinds[target[len("anon_inode:"):].strip("[]")] += 1
+        else:
+            kinds["file"] += 1
+    return kinds
+
+
+def socket_states(pid: int) -> Counter[str]:
+    """TCP states of the sockets this process holds (LISTEN, ESTABLISHED, CLOSE_WAIT, ...).
+
+    A socket whose peer has closed while the program still holds it shows as
+    CLOSE_WAIT; one the kernel no longer lists in /proc/net/tcp (fully closed
+    by both sides, yet still open in the program) shows as 'CLOSE'.
+    """
+    by_inode = {r.inode: r.state for r in procfs.socket_rows()}
+    states: Counter[str] = Counter()
+    for inode in socket_fds(pid).values():
+        states[by_inode.get(inode, "CLOSE")] += 1
+    return states
+
+
+def tcp_row_of(pid: int, local_port: int, remote_port: int) -> procfs.SocketRow | None:
+    """The row of the socket this process holds for local_port <-> remote_port."""
+    mine = set(socket_fds(pid).values())
+    for r in procfs.socket_rows():
+        if r.local_port == local_port and r.remote_port == remote_port and r.inode in mine:
+            return r
+    return None
