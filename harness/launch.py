@@ -110,7 +110,7 @@ class StudentProgram:
                 os.chmod(f.name, 0o600)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "harness.contain", json.dumps(spec)],
+                [sys.executable, "-S", "-m", "harness.contain", json.dumps(spec)],
                 stdin=stdin, stdout=out, stderr=err, cwd=HARNESS_ROOT,
                 env={**env, "PYTHONPATH": HARNESS_ROOT}, start_new_session=True,
             )

@@ -198,3 +198,15 @@ def tcp_row_of(pid: int, local_port: int, remote_port: int) -> procfs.SocketRow 
         if r.local_port == local_port and r.remote_port == remote_port and r.inode in mine:
             return r
     return None
+
+
+def blocked_in_threads(pids: list[int]) -> list[str | None]:
+    """blocked_in for every thread of these processes (one point sample each)."""
+    out: list[str | None] = []
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        out.extend(blocked_in(pid, int(tid)) for tid in tids)
+    return out

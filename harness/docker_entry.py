@@ -1,0 +1,79 @@
+"""Entry point of the Docker sandbox: run harness.runner, hand its document back framed.
+
+    GRADER_NONCE=<32 hex> python3 -m harness.docker_entry RUNNER-ARGS...
+
+(grader.backends.docker starts every container with this command, as root with
+a handful of capabilities; the runner drops the student's program to uid 10001.)
+
+Rule: the results document leaves the container only on this process's own
+stdout, between a BEGIN and an END line that carry a nonce, and nothing else
+is ever written there:
+
+  * the nonce comes in an environment variable, never in argv:
+    /proc/<pid>/cmdline is world-readable, /proc/<pid>/environ of a root
+    process is not readable by uid 10001 (ptrace access check), and the
+    student's programs get a fresh environment from harness.launch;
+  * fd 1 (the container's stdout) is moved to a private close-on-exec
+    descriptor before the runner starts, and fd 1 becomes stderr, so neither
+    a stray print of the runner or pytest nor any child can write into the
+    stream the grader reads;
+  * the runner writes its document into /run/grader (a tmpfs, mode 0700,
+    root's), which the student can neither read nor write nor fill up.
+
+The grader still parses what it reads as untrusted text (grader.results).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+NONCE_VAR = "GRADER_NONCE"
+PRIVATE = Path(os.environ.get("GRADER_PRIVATE_DIR", "/run/grader"))
+MAX_DOCUMENT = 8 << 20  # bytes; grader.results refuses anything larger anyway
+
+
+def frame(nonce: str, body: bytes) -> bytes:
+    return b"\n%s BEGIN\n%s\n%s END\n" % (nonce.encode(), body, nonce.encode())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    nonce = os.environ.pop(NONCE_VAR, "")
+    if not re.fullmatch(r"[0-9a-f]{32}", nonce):
+        print(f"harness.docker_entry: {NONCE_VAR} must be 32 hex digits", file=sys.stderr)
+        return 2
+    sys.stdout.flush()
+    results_fd = os.dup(1)  # close-on-exec by default (PEP 446): no child inherits it
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    PRIVATE.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(PRIVATE, 0o700)
+    (PRIVATE / "tmp").mkdir(mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = str(PRIVATE / "tmp")  # the runner's temporary files stay private too
+    out = PRIVATE / "results.json"
+
+    from harness import runner
+
+    try:
+        runner.main([*args, "--out", str(out)])
+        body = out.read_bytes()[: MAX_DOCUMENT + 1]
+    except BaseException as exc:  # noqa: BLE001 - any failure is reported as a document, never a silence
+        lab = Path(args[args.index("--lab-dir") + 1]).name if "--lab-dir" in args[:-1] else "?"
+        doc = runner.document(lab, [runner.harness_error_result(f"{type(exc).__name__}: {exc}")],
+                              time.monotonic(), [], False, "uid")
+        body = json.dumps(doc).encode()
+    data = frame(nonce, body)
+    while data:
+        data = data[os.write(results_fd, data):]
+    os.close(results_fd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
