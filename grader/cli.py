@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader import __version__
-from grader.errors import ExitCode, GraderError, UsageError
+from grader.errors import ExitCode, GraderError, UsageError, did_you_mean
 from grader.labs import all_labs, get_lab
 
 EPILOG = """exit status: 0 all checks passed, 1 some check failed, 2 usage or bad input,
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print exactly one Gradescope results.json document on stdout")
     c.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox (default: local)")
     c.add_argument("--only", nargs="+", metavar="CHECK", help="run only these checks")
+    c.add_argument("--explain", metavar="CHECK",
+                   help="run one check and print everything it did, and how to try it by hand")
 
     s = sub.add_parser("selftest", help="prove the checks: references pass, known-bad variants fail",
                        description="Run every reference (must get full marks) and every known-bad variant (must "
@@ -110,26 +112,33 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from grader.backends import RunRequest, get_backend
-    from grader.reports.terminal import render
+    from grader.reports.terminal import LiveChecks, render
     from grader.submission import resolve, staged_single_file
 
     lab = get_lab(args.lab)
+    for name in ([args.explain] if args.explain else []) + list(args.only or []):
+        if name not in lab.check_names():
+            raise UsageError(f"lab {lab.name} has no check '{name}'{did_you_mean(name, lab.check_names())}; "
+                             f"its checks: {', '.join(lab.check_names())}")
     folder = resolve(lab, args.path)
     staging = None
     if args.path.is_file():
         folder, staging = staged_single_file(args.path)
     try:
         backend = get_backend(args.backend)
-        if not args.json:
-            print(f"Checking {lab.name} ({lab.file}) in the {backend.name} sandbox...", file=sys.stderr)
-        report = backend.run(RunRequest(lab=lab, submission=folder, only=tuple(args.only or ())))
+        live = None if args.json else LiveChecks(sys.stdout)
+        if live:
+            print(f"Checking {lab.name} ({lab.file}) in the {backend.name} sandbox:", flush=True)
+        only = (args.explain,) if args.explain else tuple(args.only or ())
+        report = backend.run(RunRequest(lab=lab, submission=folder, only=only, explain=bool(args.explain),
+                                        progress=live))
     finally:
         if staging is not None:
             staging.cleanup()
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=1) + "\n")
     else:
-        render(report)
+        render(report, shown=live.shown if live else None, full_output=bool(args.explain))
     if report.has_error:
         return ExitCode.INFRASTRUCTURE
     return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED

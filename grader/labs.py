@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 import yaml
@@ -36,6 +37,15 @@ class Lab:
     @property
     def handout(self) -> Path:
         return self.directory / "README.md"
+
+    def check_names(self) -> list[str]:
+        """The lab's checks in order, read from checks.py without running it (plus `compiles`)."""
+        try:
+            tree = ast.parse((self.directory / "checks.py").read_bytes())
+        except (OSError, SyntaxError) as exc:
+            raise ConfigError(f"{self.directory / 'checks.py'}: cannot read the lab's checks: {exc}") from exc
+        return ["compiles"] + [f.name.removeprefix("test_") for f in tree.body
+                               if isinstance(f, ast.FunctionDef) and f.name.startswith("test_")]
 
     def describe(self) -> str:
         where = f"{self.protocol.upper()} port {self.port}" if self.port else self.kind

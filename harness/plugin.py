@@ -14,6 +14,7 @@ For check authors:
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from collections.abc import Iterator
@@ -43,6 +44,8 @@ class RunContext:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     only: set[str] | None = None
     compile_error: str | None = None
+    explain: bool = False
+    progress: Any = None  # a writable text stream for progress events, or None
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -119,6 +122,7 @@ _LAB = pytest.StashKey[Lab]()
 def pytest_runtest_setup(item: pytest.Item) -> None:
     ctx = _ctx()
     item.stash[_REPORT] = {"start": time.monotonic(), "exc": None, "phase": None}
+    emit({"event": "start", "check": check_name(item)})
     if ctx.isolated:
         netns.fresh_network()  # no socket state of an earlier check can reach this one
     if ctx.compile_error is not None:
@@ -137,7 +141,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         state["phase"] = call.when
         state["tb"] = call.excinfo.getrepr(style="short", chain=False)
     if call.when == "teardown":
-        _ctx().results.append(_result(item, state))
+        result = _result(item, state)
+        _ctx().results.append(result)
+        emit({"event": "done", "check": result["name"], "outcome": result["extra_data"]["outcome"],
+              "score": result["score"], "max_score": result["max_score"],
+              "duration": result["extra_data"]["duration"]})
+
+
+PROGRESS_PREFIX = "@@grader-progress "
+
+
+def emit(event: dict[str, Any]) -> None:
+    """One progress line for the orchestrator (it shows checks as they run)."""
+    stream = _ctx().progress
+    if stream is not None:
+        stream.write(PROGRESS_PREFIX + json.dumps(event) + "\n")
+        stream.flush()
 
 
 def _result(item: pytest.Item, state: dict[str, Any]) -> dict[str, Any]:
@@ -150,11 +169,11 @@ def _result(item: pytest.Item, state: dict[str, Any]) -> dict[str, Any]:
     doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
     summary = " ".join(doc.split("\n\n")[0].split())
     parts = [summary] if summary else []
-    if outcome != "passed":
+    if outcome != "passed" or _ctx().explain:
         if outcome == "error":
             parts.append("The grader itself ran into trouble here (not your fault); this check will be retried.\n"
                          f"{type(exc).__name__}: {exc}\n{_short_tb(state)}")
-        else:
+        elif outcome != "passed":
             parts.append(str(exc).strip() or type(exc).__name__)
         if lab is not None:
             parts.extend(lab.early_exits)

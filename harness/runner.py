@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--isolate", choices=["auto", "yes", "no"], default="auto",
                    help="own network namespace (auto: where the kernel allows it)")
     p.add_argument("--student-uid", type=int, help="run the student's program as this uid (Docker)")
+    p.add_argument("--explain", action="store_true",
+                   help="include the transcript and how to reproduce for passing checks too")
+    p.add_argument("--progress", action="store_true", help="progress events on stderr as checks run")
     p.add_argument("--hosts-preset", action="store_true",
                    help="the sandbox already maps the lab's host names (Docker extra_hosts)")
     return p.parse_args(argv)
@@ -113,13 +116,17 @@ def run(args: argparse.Namespace, isolated: bool, warnings: list[str], started: 
     compile_error = compile_problem(work / spec.file)
     ctx = plugin.RunContext(
         spec=spec, submission=work, out_dir=out_dir, containment=containment, isolated=isolated,
-        hosts_redirected=hosts_ok, include_hidden=args.include_hidden, overrides=json.loads(args.overrides),
+        hosts_redirected=hosts_ok, explain=args.explain,
+        progress=sys.stderr if args.progress else None, include_hidden=args.include_hidden, overrides=json.loads(args.overrides),
         only=set(args.only.split(",")) if args.only else None, compile_error=compile_error)
     plugin.CONTEXT = ctx
+    first = compiles_result(spec.file, compile_error)
+    plugin.emit({"event": "done", "check": "compiles", "outcome": first["extra_data"]["outcome"],
+                 "score": 0.0, "max_score": 0.0, "duration": 0.0})
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
         code = _pytest_main(lab_dir)
-    tests = [compiles_result(spec.file, compile_error)] + ctx.results
+    tests = [first] + ctx.results
     if code not in (0, 1):  # pytest could not run the checks: that is our bug
         tests.append(harness_error_result(f"pytest exited with status {code}:\n{log.getvalue()[-3000:]}"))
     if args.scratch is None:

@@ -10,6 +10,7 @@ and hand back its results document; they differ only in isolation:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +31,8 @@ class RunRequest:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     only: tuple[str, ...] = ()
     deadline: float | None = None  # hard wall-clock limit for the whole run, seconds
+    explain: bool = False  # transcript and how-to-reproduce for passing checks too
+    progress: Callable[[dict[str, Any]], None] | None = None  # check started / finished events
 
 
 class Backend(Protocol):

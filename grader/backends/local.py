@@ -15,14 +15,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 from grader.backends import DEFAULT_DEADLINE, RunRequest
 from grader.paths import harness_root
 from grader.results import MalformedResult, Report, error_report, parse_report
 
-STDERR_KEEP = 4000  # characters of the runner's stderr kept for an error report
+STDERR_KEEP = 4000
+PROGRESS_PREFIX = b"@@grader-progress "  # harness.plugin.PROGRESS_PREFIX  # characters of the runner's stderr kept for an error report
 
 
 class LocalBackend:
@@ -46,12 +50,23 @@ class LocalBackend:
                 argv.append("--include-hidden")
             if request.only:
                 argv += ["--only", ",".join(request.only)]
+            if request.explain:
+                argv.append("--explain")
+            if request.progress:
+                argv.append("--progress")
             env = {**os.environ, "PYTHONPATH": str(harness_root()), "PYTHONDONTWRITEBYTECODE": "1"}
             with open(errlog, "wb") as err:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err,
+                                        stderr=subprocess.PIPE if request.progress else err,
                                         env=env, start_new_session=True)
+                relay = None
+                if request.progress and proc.stderr is not None:
+                    relay = threading.Thread(target=_relay, args=(proc.stderr, err, request.progress), daemon=True)
+                    relay.start()
                 try:
                     proc.wait(timeout=deadline)
+                    if relay is not None:
+                        relay.join(5)
                 except subprocess.TimeoutExpired:
                     _kill_group(proc)
                     return error_report(lab.name, f"the sandbox did not finish within {deadline:g} s and was killed",
@@ -71,6 +86,20 @@ class LocalBackend:
             except MalformedResult as exc:
                 return error_report(lab.name, str(exc), time.monotonic() - started)
         return report
+
+
+def _relay(pipe: IO[bytes], log: IO[bytes], progress: Callable[[dict[str, Any]], None]) -> None:
+    """Forward the runner's progress events; everything else goes to the log."""
+    for line in pipe:
+        if line.startswith(PROGRESS_PREFIX):
+            try:
+                event = json.loads(line[len(PROGRESS_PREFIX):])
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                progress(event)
+        else:
+            log.write(line)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

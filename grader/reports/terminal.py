@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from grader.results import CheckResult, Report
 
@@ -32,14 +32,39 @@ def check_line(t: CheckResult, stream: TextIO) -> str:
     return f"{_mark(stream, t.outcome)} {t.name:<28} {points:>7}  {t.duration:5.2f}s{label}"
 
 
-def render(report: Report, stream: TextIO = sys.stdout, explain: bool = True) -> None:
+class LiveChecks:
+    """Shows each check as it runs: its name while running, then its mark, points and time."""
+
+    def __init__(self, stream: TextIO = sys.stdout) -> None:
+        self.stream = stream
+        self.shown: set[str] = set()
+        self.tty = stream.isatty()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        name = str(event.get("check", "?"))
+        if event.get("event") == "start" and self.tty:
+            self.stream.write(f"  {name} ...")
+        elif event.get("event") == "done" and str(event.get("outcome")) in MARK:
+            t = CheckResult(name=name, score=float(event.get("score", 0)), max_score=float(event.get("max_score", 0)),
+                            outcome=event["outcome"], duration=float(event.get("duration", 0)))
+            self.stream.write(("\r\033[K" if self.tty else "") + check_line(t, self.stream) + "\n")
+            self.shown.add(name)
+        self.stream.flush()
+
+
+def render(report: Report, stream: TextIO = sys.stdout, shown: set[str] | None = None,
+           full_output: bool = False) -> None:
+    """The report; checks already in `shown` (printed live) are not listed again."""
     w = stream.write
     for warning in report.warnings:
         w(f"warning: {warning}\n")
     for t in report.tests:
-        w(check_line(t, stream) + "\n")
-        if explain and not t.passed and t.output:
-            w("\n".join("    " + line for line in t.output.splitlines()) + "\n\n")
+        if not shown or t.name not in shown:
+            w(check_line(t, stream) + "\n")
+    for t in report.tests:
+        if (full_output or not t.passed) and t.output:
+            w(f"\n{_mark(stream, t.outcome)} {t.name}\n")
+            w("\n".join("    " + line for line in t.output.splitlines()) + "\n")
     w(f"\nScore: {report.score:g} / {report.max_score:g}   ({report.execution_time:.1f} s)\n")
     if report.has_error:
         w("Some checks could not run because of a grader or sandbox problem (marked !); "

@@ -1,0 +1,402 @@
+"""The Docker sandbox: one hardened container per submission.
+
+Design: one container, two users (not the "pod" of notes/sandbox.md §2.2).
+
+    container  network_mode="none" (loopback only), read-only root, tmpfs scratch
+    ├── docker-init (PID 1, tini)                                root
+    └── harness.docker_entry -> harness.runner (pytest, probes)  root, 6 capabilities
+        └── harness.contain trampoline  -> the student's program uid 10001, no capability
+
+Why one container rather than a holder + probe + student pod: the checks
+observe the student's processes through /proc (thread and child census,
+/proc/<pid>/fd and fdinfo flags, /proc/<pid>/syscall, CPU time). That needs
+the observer in the student's PID namespace, which a pod would only give
+with a shared PID namespace (pid_mode="container:..."), and then the
+observer still needs CAP_SYS_PTRACE over the student: the same trust
+boundary as here, with three containers' start-up cost (~0.35 s each) and
+cross-container orchestration on top. One container also keeps harness.runner
+identical to the local sandbox: the runner starts the program and probes it
+over the container's own loopback, exactly as it does on a student's laptop.
+The boundary between runner and student is the Unix user, which the kernel
+enforces for everything that matters here:
+
+  * the student (uid 10001) cannot signal or ptrace the root runner, cannot
+    read its /proc/<pid>/environ, fd or mem, and `kill(-1, SIGKILL)` reaches
+    only its own uid (and only inside this container's PID namespace);
+  * the checks, variants and hidden tests live in /opt/grader/assignments
+    (mode 0700, root), the reference is not in the image at all;
+  * the runner keeps its results in /run/grader (tmpfs, 0700 root) and writes
+    the document framed by a nonce on the container's stdout, which no
+    student process holds (harness.docker_entry);
+  * after setuid to a non-zero uid the student has no capabilities, and
+    no-new-privileges stops setuid binaries from giving any back.
+
+Capabilities the runner keeps (everything else is dropped): SETUID/SETGID
+(drop the program to uid 10001), CHOWN (give it its scratch copy), KILL
+(signal its process group), SYS_PTRACE + DAC_READ_SEARCH (read
+/proc/<pid>/fd, fdinfo, syscall of another uid, and read a submission whatever
+its file modes). No CAP_SYS_ADMIN: so no per-check network namespace as in the
+local sandbox; the harness ends every check by aborting its client sockets
+with RST, so no TIME_WAIT stays on the lab's port between checks.
+
+Results come back only from the trusted side: the container's stdout log
+(json-file driver, size-capped), between `<nonce> BEGIN` and `<nonce> END`
+lines; the nonce is passed in the environment (argv is world-readable in
+/proc), is fresh per run, and what is between the lines is still parsed as
+untrusted text (grader.results.parse_report). Anything else (engine down,
+image missing, container killed at the deadline, runner died) is an `error`
+report with a clear message, never a zero.
+
+Clean-up: every container carries labels (owner = host:pid:start time,
+job, deadline); it is force-removed in `finally`; a sweep at start removes
+containers of owners that are gone or past their deadline; SIGINT/SIGTERM kill
+every live container of this process at once (so worker threads return
+promptly and remove theirs), and an atexit hook removes any left.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import ipaddress
+import os
+import re
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader import docker_engine, image
+from grader.backends import DEFAULT_DEADLINE, RunRequest
+from grader.errors import InfrastructureError
+from grader.labs import Lab
+from grader.paths import data_root
+from grader.results import MalformedResult, Report, error_report, parse_report
+
+LABEL = "edu.socklab.grader.run"  # every container we start carries it (value "1")
+STUDENT_UID = 10001
+RUNNER_CAPS = ["SETUID", "SETGID", "CHOWN", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH"]
+IMAGE_LABS = "/opt/grader/assignments"  # root-only (0700) in the image
+IPV6_LOOPBACK = {"net.ipv6.conf.lo.disable_ipv6": "0", "net.ipv6.conf.all.disable_ipv6": "0"}
+LOG_LIMIT = 24 << 20  # bytes of container log kept by the engine (json-file max-size)
+STDERR_KEEP = 4000  # characters of the runner's stderr quoted in an error report
+SWEEP_GRACE = 60.0  # seconds past a container's deadline label before any sweep removes it
+_SYSCTL_NAME = re.compile(r"net\.[a-z0-9_.\-]+")
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """Resource limits of one sandbox (grader.yml `limits:` maps onto these)."""
+
+    memory_mb: int = 768  # memory == memory+swap; tmpfs pages count too
+    cpus: float = 1.0
+    pids: int = 128  # processes + threads, runner included
+    nofile: int = 4096  # container ceiling; the harness gives the program 1024
+    fsize_mb: int = 64  # per-file ceiling; the harness gives the program 16 MiB
+    scratch_mb: int = 128  # /scratch: the submission's copy and its captured output
+    tmp_mb: int = 64  # /tmp, /dev/shm is 16m
+
+
+class DockerBackend:
+    name = "docker"
+
+    def __init__(self, *, image_tag: str | None = None, deadline: float | None = None,
+                 memory_mb: float | None = None, cpus: float | None = None, pids: float | None = None,
+                 progress: Callable[[str], None] | None = None, sweep: bool = True) -> None:
+        reason = docker_engine.engine_available()
+        if reason is not None:
+            raise docker_engine.DockerUnavailable(reason)
+        given = {k: v for k, v in (("memory_mb", memory_mb), ("cpus", cpus), ("pids", pids)) if v is not None}
+        self.limits = Limits(**{k: (float(v) if k == "cpus" else int(v)) for k, v in given.items()})  # type: ignore[arg-type]
+        self.deadline = deadline
+        self.image = image_tag or image.ensure_image(data_root(), progress)
+        _install_interrupt_handlers()
+        if sweep:
+            sweep_stale()
+
+    # ------------------------------------------------------------------ run
+    def run(self, request: RunRequest) -> Report:
+        lab = request.lab
+        started = time.monotonic()
+        deadline = request.deadline or self.deadline or DEFAULT_DEADLINE
+        try:
+            hosts, sysctls = lab_network(lab)
+            kwargs = self.container_kwargs(request, hosts, sysctls, deadline)
+        except (InfrastructureError, ValueError) as exc:
+            return error_report(lab.name, str(exc), time.monotonic() - started)
+        nonce = secrets.token_hex(16)
+        kwargs["environment"]["GRADER_NONCE"] = nonce
+        command = ["python3", "-m", "harness.docker_entry", *runner_args(request, self.lab_dir(lab))]
+        container_id = None
+        epoch = _LIVE.epoch
+        try:
+            container_id = docker_engine.create_container(self.image, command, **kwargs)
+            if not _LIVE.add(container_id, epoch):
+                return error_report(lab.name, "grading was interrupted", time.monotonic() - started)
+            docker_engine.start_container(container_id)
+            status = docker_engine.wait_container(container_id, deadline)
+            if status is None:
+                docker_engine.kill_container(container_id)
+                return error_report(lab.name, f"the sandbox did not finish within {deadline:g} s and was killed "
+                                              "(a hard wall-clock limit; the checks' own budgets normally end a "
+                                              "hanging program long before)", time.monotonic() - started)
+            if _LIVE.epoch != epoch:
+                return error_report(lab.name, "grading was interrupted", time.monotonic() - started)
+            return self._collect(lab, container_id, status, nonce, started)
+        except InfrastructureError as exc:
+            return error_report(lab.name, str(exc), time.monotonic() - started)
+        finally:
+            if container_id is not None:
+                try:
+                    docker_engine.remove_container(container_id)
+                finally:
+                    _LIVE.discard(container_id)
+
+    def _collect(self, lab: Lab, container_id: str, status: int, nonce: str, started: float) -> Report:
+        out = docker_engine.container_logs(container_id, stdout=True, stderr=False, limit=LOG_LIMIT)
+        body = extract_document(out, nonce)
+        if body is None:
+            state = docker_engine.container_state(container_id)
+            err = docker_engine.container_logs(container_id, stdout=False, stderr=True, tail=60)
+            why = f"exited with status {status}"
+            if state.get("OOMKilled"):
+                why += " after the container ran out of memory"
+            return error_report(lab.name, f"the check runner {why} without handing back a results document:\n"
+                                          + err.decode("utf-8", "replace")[-STDERR_KEEP:],
+                                time.monotonic() - started)
+        try:
+            report = parse_report(body, lab.name)
+        except MalformedResult as exc:
+            return error_report(lab.name, f"the sandbox handed back a malformed results document: {exc}",
+                                time.monotonic() - started)
+        return dataclasses.replace(report, sandbox={**report.sandbox, "backend": "docker"})
+
+    # ------------------------------------------------------------------ container
+    def lab_dir(self, lab: Lab) -> str:
+        return f"{IMAGE_LABS}/{lab.directory.name}"
+
+    def container_kwargs(self, request: RunRequest, hosts: dict[str, str], sysctls: dict[str, str],
+                         deadline: float) -> dict[str, Any]:
+        submission = Path(request.submission).resolve()
+        if not submission.is_dir():
+            raise ValueError(f"the submission {submission} is not a folder")
+        volumes = {str(submission): {"bind": "/submission", "mode": "ro"}}
+        lab_dir = request.lab.directory.resolve()
+        if lab_dir.parent != (data_root() / "assignments").resolve():
+            # a lab the image was not built from: mount it under the root-only folder
+            volumes[str(lab_dir)] = {"bind": self.lab_dir(request.lab), "mode": "ro"}
+        lim = self.limits
+        return dict(
+            user="0:0",
+            working_dir="/opt/grader",
+            hostname="sandbox",
+            environment={"PYTHONPATH": "/opt/grader", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
+                         "TZ": "UTC", "PYTHONUNBUFFERED": "1"},
+            network_mode="none",
+            extra_hosts=hosts or None,
+            sysctls={**IPV6_LOOPBACK, **sysctls},
+            volumes=volumes,
+            read_only=True,
+            tmpfs={
+                "/scratch": f"rw,noexec,nosuid,nodev,size={lim.scratch_mb}m,mode=0755",
+                "/tmp": f"rw,noexec,nosuid,nodev,size={lim.tmp_mb}m,mode=1777",
+                "/run/grader": "rw,noexec,nosuid,nodev,size=16m,mode=0700",
+            },
+            shm_size="16m",
+            ipc_mode="private",
+            cap_drop=["ALL"],
+            cap_add=list(RUNNER_CAPS),
+            security_opt=["no-new-privileges:true"],
+            privileged=False,
+            mem_limit=f"{lim.memory_mb}m",
+            memswap_limit=f"{lim.memory_mb}m",
+            nano_cpus=int(lim.cpus * 1e9),
+            pids_limit=lim.pids,
+            ulimits=[
+                {"name": "nofile", "soft": lim.nofile, "hard": lim.nofile},
+                {"name": "fsize", "soft": lim.fsize_mb << 20, "hard": lim.fsize_mb << 20},
+                {"name": "core", "soft": 0, "hard": 0},
+            ],
+            init=True,
+            log_config={"type": "json-file", "config": {"max-size": str(LOG_LIMIT), "max-file": "1"}},
+            labels=run_labels(request.lab.name, deadline),
+        )
+
+
+def runner_args(request: RunRequest, lab_dir: str) -> list[str]:
+    """harness.runner's command line inside the container (--out is added by docker_entry)."""
+    import json
+
+    args = ["--lab-dir", lab_dir, "--submission", "/submission", "--scratch", "/scratch/run",
+            "--student-uid", str(STUDENT_UID), "--isolate", "no", "--hosts-preset",
+            "--overrides", json.dumps(request.overrides)]
+    if request.include_hidden:
+        args.append("--include-hidden")
+    if request.only:
+        args += ["--only", ",".join(request.only)]
+    return args
+
+
+def extract_document(stream: bytes, nonce: str) -> bytes | None:
+    """The bytes between this run's BEGIN and END lines, or None if they are not both there."""
+    begin, end = f"\n{nonce} BEGIN\n".encode(), f"\n{nonce} END\n".encode()
+    i = stream.find(begin)
+    if i < 0:
+        return None
+    j = stream.find(end, i + len(begin))
+    return None if j < 0 else stream[i + len(begin):j]
+
+
+def lab_network(lab: Lab) -> tuple[dict[str, str], dict[str, str]]:
+    """The lab's `hosts:` (name -> IP, Docker extra_hosts) and `sysctls:` (net.* only) from assignment.yml."""
+    path = lab.directory / "assignment.yml"
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read the lab's description: {exc}") from exc
+    hosts_raw, sysctls_raw = data.get("hosts") or {}, data.get("sysctls") or {}
+    if not isinstance(hosts_raw, dict) or not isinstance(sysctls_raw, dict):
+        raise ValueError(f"{path}: hosts and sysctls must be mappings")
+    hosts: dict[str, str] = {}
+    for name, ip in hosts_raw.items():
+        try:
+            hosts[str(name)] = str(ipaddress.ip_address(str(ip)))
+        except ValueError as exc:
+            raise ValueError(f"{path}: hosts.{name}: expected an IP address, got {ip!r}") from exc
+    sysctls: dict[str, str] = {}
+    for name, value in sysctls_raw.items():
+        if not _SYSCTL_NAME.fullmatch(str(name)):
+            raise ValueError(f"{path}: sysctls.{name}: only per-network-namespace net.* sysctls can be set")
+        sysctls[str(name)] = str(value)
+    return hosts, sysctls
+
+
+# ---------------------------------------------------------------------- labels and sweeping
+
+def _start_time(pid: int) -> str:
+    """The kernel's start time of a process (clock ticks since boot), '' if unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def owner_id(pid: int | None = None) -> str:
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+def run_labels(lab: str, deadline: float) -> dict[str, str]:
+    return {LABEL: "1", f"{LABEL}.owner": owner_id(), f"{LABEL}.job": secrets.token_hex(6),
+            f"{LABEL}.lab": lab, f"{LABEL}.deadline": str(int(time.time() + deadline + SWEEP_GRACE))}
+
+
+def is_stale(labels: dict[str, str], now: float | None = None) -> bool:
+    """A container whose owner process is gone (same host) or whose deadline has passed."""
+    now = time.time() if now is None else now
+    try:
+        if float(labels.get(f"{LABEL}.deadline", "0")) < now:
+            return True
+    except ValueError:
+        return True
+    host, _, rest = labels.get(f"{LABEL}.owner", "").partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's: only its deadline tells
+    if started:  # Linux: the pid alone could have been reused since
+        return _start_time(int(pid_text)) != started
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def sweep_stale(everything: bool = False) -> list[str]:
+    """Remove leftovers of crashed runs (or, with everything=True, every container of ours)."""
+    removed = []
+    for info in docker_engine.list_containers(LABEL):
+        if everything or is_stale(info.labels):
+            docker_engine.remove_container(info.id)
+            removed.append(info.id[:12])
+    return removed
+
+
+# ---------------------------------------------------------------------- interruption
+
+class _LiveContainers:
+    """Containers this process is running now; a signal kills them all at once.
+
+    `epoch` grows at every SIGINT/SIGTERM: a run that started before it gives
+    up (its container is killed), a run that starts after it proceeds.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ids: set[str] = set()
+        self.epoch = 0
+
+    def add(self, container_id: str, epoch: int) -> bool:
+        with self.lock:
+            self.ids.add(container_id)
+            return self.epoch == epoch
+
+    def discard(self, container_id: str) -> None:
+        with self.lock:
+            self.ids.discard(container_id)
+
+    def cancel(self) -> list[str]:
+        with self.lock:
+            self.epoch += 1
+            return list(self.ids)
+
+
+_LIVE = _LiveContainers()
+_installed = False
+
+
+def _kill_all(ids: list[str]) -> None:
+    for container_id in ids:
+        try:
+            docker_engine.remove_container(container_id)
+        except InfrastructureError:
+            pass
+
+
+def _install_interrupt_handlers() -> None:
+    """Chain SIGINT/SIGTERM: kill our live containers, then do what was done before."""
+    global _installed
+    if _installed or threading.current_thread() is not threading.main_thread():
+        return
+    _installed = True
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(signum)
+
+        def handler(sig: int, frame: Any, previous: Any = previous) -> None:
+            ids = _LIVE.cancel()
+            if ids:  # a thread: the handler must not block on the engine
+                threading.Thread(target=_kill_all, args=(ids,), name="docker-cancel", daemon=True).start()
+            if callable(previous):
+                previous(sig, frame)
+            elif previous != signal.SIG_IGN:
+                raise KeyboardInterrupt
+
+        signal.signal(signum, handler)
+    atexit.register(_remove_left_at_exit)
+
+
+def _remove_left_at_exit() -> None:
+    ids = _LIVE.cancel()
+    if ids:
+        print(f"removing {len(ids)} sandbox container(s) left running", file=sys.stderr)
+        _kill_all(ids)
