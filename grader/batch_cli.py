@@ -1,12 +1,276 @@
-"""Sub-commands of `grader` that live here: added to the parser by grader.cli."""
+"""`grader grade`: the instructors' command (batch grading of a whole class).
+
+    grader grade                                   the bundled examples, into ./grader-results
+    grader grade LAB SUBMISSIONS --out DIR [--jobs N] [--backend docker|local]
+                 [--force] [--only NAME...] [--config grader.yml]
+
+Progress goes to stderr; the summary table to stdout. Exit status 0 when
+every student with a submission was graded, 3 when some ended in grader or
+sandbox trouble (listed, and retried by the next run), 2 for bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import inspect
+import json
+import os
+import sys
+import tempfile
+import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+from grader import __version__
+from grader.errors import ExitCode, UsageError, did_you_mean
+from grader.paths import data_root
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    g = sub.add_parser(
+        "grade", help="grade a whole class (instructors): parallel, resumable, with a gradebook",
+        description="Grade every submission in SUBMISSIONS (a folder with one sub-folder per student, or an LMS "
+        ".zip export) in parallel sandboxes. Rerunning resumes: students already graded with the same submission, "
+        "checks and grader version are skipped. With no arguments, grades the bundled example class.",
+        epilog="exit status: 0 all graded, 2 bad input or configuration, 3 some students hit grader or sandbox "
+        "trouble (never counted as a zero; rerun to retry them)", formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("lab", nargs="?", help="the lab's name (default: the lab of the bundled examples)")
+    g.add_argument("submissions", nargs="?", type=Path, help="folder or .zip (default: the bundled examples)")
+    g.add_argument("--out", type=Path, help="output folder (default: grader.yml's output, else ./grader-results)")
+    g.add_argument("--jobs", type=int, help="sandboxes in parallel (default: grader.yml's jobs, else the cores)")
+    g.add_argument("--backend", choices=["docker", "local"],
+                   help="sandbox (default: grader.yml's backend, else docker; local must be chosen explicitly)")
+    g.add_argument("--force", action="store_true", help="regrade everyone, even when a valid result exists")
+    g.add_argument("--only", nargs="+", metavar="NAME", help="grade (again) only these students")
+    g.add_argument("--config", type=Path, help="course configuration (default: ./grader.yml if present)")
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from grader.config import find_config, load_config
+    from grader.labs import all_labs
+
+    labs = all_labs()
+    config = load_config(find_config(args.config), labs)  # validated before anything else happens
+    lab_name, source = _what_to_grade(args, labs)
+    if config.offered is not None and lab_name not in config.offered:
+        raise UsageError(f"lab '{lab_name}' is not offered in {config.path}: its labs are "
+                         f"{', '.join(config.offered) or 'none'}{did_you_mean(lab_name, config.offered)}")
+    lab = labs[lab_name]
+    jobs = args.jobs if args.jobs is not None else config.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    backend = _backend(args.backend or config.backend, explicit=args.backend is not None, limits=config.limits)
+    out = args.out or config.output
+    _prepare_output(out)
+    from grader import archive, batch, roster
+
+    caps = archive.Caps(max_bytes=int(config.limits.get("archive_mb", archive.MAX_BYTES >> 20)) << 20,
+                        max_files=int(config.limits.get("archive_files", archive.MAX_FILES)))
+    lab_config = config.lab(lab.name)
+    overrides = lab_config.overrides()
+    with tempfile.TemporaryDirectory(prefix="grader-batch-") as work, batch.output_lock(out):
+        from grader.atomic import sweep_temp
+
+        sweep_temp(out)
+        found = roster.discover(lab, source, Path(work), caps)
+        names = {s.student for s in found.submissions}
+        only = frozenset(args.only) if args.only else None
+        for name in sorted(only or ()):
+            if name not in names:
+                raise UsageError(f"--only {name}: no such student in {source}{did_you_mean(name, names)}")
+        lab_hash = batch.checks_hash(lab, overrides)
+        todo = batch.plan(lab, found.submissions, out, lab_hash, force=args.force, only=only)
+        print(f"Grading {lab.name}: {len(found.submissions)} submissions in {source}, {len(todo.todo)} to grade "
+              f"({len(todo.kept)} already graded), {jobs} {backend.name} sandbox(es) in parallel -> {out}",
+              file=sys.stderr)
+        for s in found.skipped:
+            print(f"  skipped {s.name}: {s.reason}", file=sys.stderr)
+        progress = Progress(len(todo.todo), sys.stderr)
+        started = time.monotonic()
+        fresh = batch.run(lab, backend, todo.todo, out, jobs, overrides=overrides,
+                          deadline=config.deadline(lab.name), on_result=progress.update)
+        progress.close()
+        reports = {**todo.kept, **fresh}
+        times = _submission_times(lab_config, found)
+        entries = _entries(found, reports, lab_config.late, times)
+        doc = _write_gradebook(lab.name, out, entries, lab_hash, found)
+        from grader.reports.html import write_report
+
+        write_report(out)
+    print(_final_text(doc, entries, out, time.monotonic() - started, len(fresh)))
+    return ExitCode.INFRASTRUCTURE if doc["errors"] else ExitCode.OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"grade": cmd_grade}
+
+
+def _what_to_grade(args: argparse.Namespace, labs: dict[str, Any]) -> tuple[str, Path]:
+    if args.lab is None:
+        examples = data_root() / "examples"
+        offered = sorted(d.name for d in examples.iterdir() if d.is_dir() and d.name in labs) \
+            if examples.is_dir() else []
+        if not offered:
+            raise UsageError("no bundled examples to grade: pass LAB and SUBMISSIONS")
+        return offered[0], examples / offered[0]
+    if args.lab not in labs:
+        raise UsageError(f"unknown lab '{args.lab}'{did_you_mean(args.lab, labs)}; `grader list` shows the labs")
+    if args.submissions is None:
+        raise UsageError(f"grader grade {args.lab}: which submissions? Pass a folder or a .zip")
+    return args.lab, args.submissions
+
+
+def _prepare_output(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the results there ({exc.strerror or exc}); "
+                         "choose another folder with --out") from exc
+
+
+def _backend(name: str, *, explicit: bool, limits: dict[str, float]) -> Any:
+    """The sandbox; docker unless the user asked for local (untrusted code is never run unsandboxed silently)."""
+    from grader.backends import get_backend
+
+    if name == "docker":
+        reason = _docker_problem()
+        if reason is not None:
+            raise UsageError(f"batch grading needs the Docker sandbox, which is not usable: {reason}\n"
+                             "Fix: start Docker (and build the image), or choose the local sandbox explicitly "
+                             "with --backend local (or `backend: local` in grader.yml)")
+        from grader.backends.docker import DockerBackend
+
+        accepted = inspect.signature(DockerBackend).parameters
+        options = {k: v for k, v in limits.items() if k in accepted}
+        return get_backend("docker", **options)
+    if not explicit and name == "local":
+        print("note: grading in the local sandbox, as grader.yml says (backend: local)", file=sys.stderr)
+    return get_backend(name)
+
+
+def _docker_problem() -> str | None:
+    import importlib.util
+
+    if importlib.util.find_spec("grader.backends.docker") is None:
+        return "this grader has no Docker backend yet (grader/backends/docker.py is missing)"
+    from grader import docker_engine
+
+    return docker_engine.engine_available()
+
+
+def _submission_times(lab_config: Any, found: Any) -> dict[str, dt.datetime]:
+    from grader import roster
+
+    if lab_config.late is None:
+        return {}
+    csv_times = roster.read_times(lab_config.submission_times) if lab_config.submission_times else {}
+    out = {}
+    for sub in found.submissions:
+        stamp = roster.time_for(sub.student, csv_times) if csv_times else sub.submitted
+        if stamp is not None:
+            tz = lab_config.late.due.tzinfo
+            out[sub.student] = stamp if stamp.tzinfo else stamp.replace(tzinfo=tz)
+    return out
+
+
+def _entries(found: Any, reports: dict[str, Any], late: Any, times: dict[str, dt.datetime]) -> list[Any]:
+    from grader.reports.gradebook import Entry
+
+    entries = []
+    for sub in found.submissions:
+        report = reports.get(sub.student)
+        if report is None:
+            entries.append(Entry(student=sub.student, report=None, status="not graded yet (outside --only)"))
+            continue
+        if report.has_error:
+            entries.append(Entry(student=sub.student, report=report,
+                                 status="error: grader or sandbox trouble, not graded; rerun to retry"))
+            continue
+        days, penalty, status = 0, 0.0, "graded"
+        if late is not None:
+            stamp = times.get(sub.student)
+            if stamp is None:
+                status = "graded (no submission time known: late policy not applied)"
+            else:
+                days = late.days_late(stamp)
+                penalty = late.penalty_percent(days)
+                status = f"graded, {days} day(s) late, -{penalty:g}%" if days else "graded"
+        entries.append(Entry(student=sub.student, report=report, status=status, days_late=days, penalty=penalty))
+    for s in found.skipped:
+        if s.student:
+            entries.append(Entry(student=s.name, report=None, status=f"not graded: {s.reason}"))
+    return entries
+
+
+def _write_gradebook(lab: str, out: Path, entries: list[Any], lab_hash: str, found: Any) -> dict[str, Any]:
+    from grader.atomic import write_atomic
+    from grader.batch import student_dir
+    from grader.reports.gradebook import feedback_text, grades_csv, summary
+    from grader.reports.junit import junit_xml
+
+    for e in entries:
+        if e.report is not None:
+            write_atomic(student_dir(out, e.student) / "feedback.txt", feedback_text(lab, e))
+    doc = summary(lab, entries, {"grader_version": __version__, "checks_sha256": lab_hash,
+                                 "skipped": [{"name": s.name, "reason": s.reason} for s in found.skipped]})
+    write_atomic(out / "junit.xml", junit_xml((e.student, e.report) for e in entries if e.report is not None))
+    write_atomic(out / "summary.json", json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(out / "grades.csv", grades_csv(entries))
+    return doc
+
+
+def _final_text(doc: dict[str, Any], entries: list[Any], out: Path, wall: float, graded_now: int) -> str:
+    from grader.reports.gradebook import summary_table
+
+    lines = [summary_table(doc)]
+    not_graded = doc["not_graded"]
+    if not_graded:
+        lines.append(f"not graded ({len(not_graded)}):")
+        lines += [f"  {n}: {r}" for n, r in sorted(not_graded.items())]
+    if doc["errors"]:
+        lines.append(f"GRADER OR SANDBOX TROUBLE ({len(doc['errors'])}), not graded, retried by the next run:")
+        for e in entries:
+            if e.student in doc["errors"]:
+                msg = next(t.output for t in e.report.tests if t.outcome == "error").strip().splitlines()
+                lines.append(f"  {e.student}: {msg[-1][:200] if msg else 'error'}")
+    lines.append(f"{graded_now} graded in this run ({wall:.1f} s); results in {out}/ "
+                 "(report.html, grades.csv, summary.json, junit.xml, <student>/results.json and feedback.txt)")
+    return "\n".join(lines)
+
+
+class Progress:
+    """done / total, failures so far, time left: one rewritten line on a terminal, one line per student else."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream, self.done, self.lost, self.errors = total, stream, 0, 0, 0
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+
+    def update(self, student: str, report: Any) -> None:
+        self.done += 1
+        self.errors += report.has_error
+        self.lost += not report.has_error and not report.all_passed
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        status = (f"[{self.done:>{len(str(self.total))}}/{self.total}] {self.lost} lost points, "
+                  f"{self.errors} grader errors, ~{_duration(left)} left")
+        if self.tty:
+            self.stream.write(f"\r\033[K{status}  {student[:30]}")
+        else:
+            outcome = "ERROR" if report.has_error else f"{report.score:g}/{report.max_score:g}"
+            self.stream.write(f"{status}  {student}: {outcome}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"

@@ -98,8 +98,9 @@ def changed_outcomes(runs: list[list[Verdict]]) -> dict[str, dict[str, list[str]
             for label, checks in history.items() if any(len(set(o)) > 1 for o in checks.values())}
 
 
-def print_verdict(stream=sys.stdout) -> Callable[[int, Verdict], None]:  # type: ignore[no-untyped-def]
+def print_verdict() -> Callable[[int, Verdict], None]:
     def show(n: int, v: Verdict) -> None:
+        stream = sys.stdout  # looked up per call: tests swap sys.stdout
         mark = "ok  " if v.ok else "FAIL"
         prefix = f"[run {n + 1}] " if n else ""
         stream.write(f"{mark} {prefix}{v.subject.label:<40} {v.why}  ({v.report.execution_time:.1f} s)\n")

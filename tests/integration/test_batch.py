@@ -1,0 +1,266 @@
+"""`grader grade` end to end in the local sandbox: a class of 100, resume after SIGKILL, bad inputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import batch_cli
+from grader.batch import load_result
+from grader.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = REPO / "assignments" / "tcp_echo"
+EXAMPLES = REPO / "examples" / "tcp_echo"
+NEVER_ACCEPTS = b"""import socket, time
+s = socket.socket()
+s.bind(("", 9000))
+s.listen(5)
+while True:
+    time.sleep(60)  # listening, but never accepts
+"""
+FAST_BAD = ("syntax_error", "crashes_on_reset", "decodes_text")
+ALL_VARIANTS = (*FAST_BAD, "single_recv", "waits_for_newline", "spins_on_eof", "loses_tail_at_eof")
+
+pytestmark = pytest.mark.slow
+
+
+def source(kind: str, n: int) -> bytes:
+    if kind == "reference":
+        text = (REPO / "reference/tcp_echo/echo_server.py").read_bytes()
+    elif kind == "hang":
+        text = NEVER_ACCEPTS
+    elif kind.startswith("example:"):
+        text = (EXAMPLES / kind.split(":")[1] / "echo_server.py").read_bytes()
+    else:
+        text = (LAB / "variants" / kind / "echo_server.py").read_bytes()
+    return text + f"\n# student {n}\n".encode()  # every submission differs, as a real class's do
+
+
+def make_class(root: Path, kinds: list[str]) -> dict[str, str]:
+    students = {}
+    for n, kind in enumerate(kinds):
+        name = f"student{n:03d}"
+        (root / name).mkdir(parents=True)
+        (root / name / "echo_server.py").write_bytes(source(kind, n))
+        students[name] = kind
+    return students
+
+
+def grade(*args: str | Path, cwd: Path, **kw: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "grader", "grade", *map(str, args)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)  # type: ignore[call-overload]
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 900) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def outcomes(out: Path) -> dict[str, tuple[float, dict[str, str]]]:
+    found = {}
+    for path in sorted(out.glob("*/results.json")):
+        loaded = load_result(path, "tcp_echo")
+        assert loaded is not None, f"{path} is not a complete results document"
+        found[path.parent.name] = (loaded[0].score, loaded[0].outcomes())
+    return found
+
+
+def csv_rows(out: Path) -> list[dict[str, str]]:
+    with open(out / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.timeout(1800)
+def test_a_class_of_100_from_a_folder_then_from_a_zip(tmp_path: Path) -> None:
+    kinds = ["reference"] * 64 + [v for v in ALL_VARIANTS for _ in range(3)] + ["hang"] * 3 + \
+        [f"example:{d.name}" for d in sorted(EXAMPLES.iterdir()) for _ in range(2)]
+    kinds = [kinds[(i * 37) % len(kinds)] for i in range(len(kinds))]  # mixed, deterministically
+    assert len(kinds) == 100 and len(set(kinds)) == 1 + 7 + 1 + 6
+    students = make_class(tmp_path / "class", kinds)
+    out = tmp_path / "out"
+
+    started = time.monotonic()
+    code, stdout, stderr = finish(grade("tcp_echo", tmp_path / "class", "--out", out, "--backend", "local",
+                                        cwd=tmp_path))
+    print(f"100 submissions, default jobs: {time.monotonic() - started:.1f} s", file=sys.stderr)
+    assert code == 0, stderr[-3000:]
+    assert "[100/100]" in stderr and "100 of 100 students graded" in stdout
+
+    results = outcomes(out)
+    assert set(results) == set(students)
+    for name, kind in students.items():
+        score, checks = results[name]
+        assert (out / name / "feedback.txt").read_text().startswith(f"tcp_echo: feedback for {name}")
+        if kind == "reference":
+            assert score == 20 and set(checks.values()) == {"passed"}, (name, checks)
+        elif kind == "hang":
+            assert score == 0 and checks["echo_short"] == "timeout", (name, checks)
+        elif kind in ALL_VARIANTS:
+            assert score < 20 and checks[_declared(kind)] != "passed", (name, checks)
+    rows = csv_rows(out)
+    assert len(rows) == 100 and {r["student"] for r in rows} == set(students)
+    assert all(r["score"] != "" and r["status"] == "graded" for r in rows)
+    assert sum(r["score"] == "20" for r in rows) == 64 + 3 * 2  # references and the three correct examples
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    assert len(suites) == 100
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["graded"] == 100 and summary["errors"] == [] and summary["checks"]["echo_short"]["total"] == 100
+
+    # The same class as an LMS zip (nested in an export folder): same students, nothing to grade again.
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted((tmp_path / "class").rglob("*.py")):
+            zf.write(path, "lab1-export/" + path.relative_to(tmp_path / "class").as_posix())
+    before = (out / "grades.csv").read_bytes()
+    code, stdout, stderr = finish(grade("tcp_echo", archive, "--out", out, "--backend", "local", cwd=tmp_path))
+    assert code == 0, stderr
+    assert "0 to grade (100 already graded)" in stderr
+    assert (out / "grades.csv").read_bytes() == before
+
+
+def _declared(variant: str) -> str:
+    import yaml
+
+    return str(yaml.safe_load((LAB / "assignment.yml").read_text())["variants"][variant]["fails"])
+
+
+@pytest.mark.timeout(900)
+def test_sigkill_at_any_point_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    make_class(tmp_path / "class", ["reference"] * 5 + list(FAST_BAD))
+    common = ("tcp_echo", tmp_path / "class", "--backend", "local", "--jobs", "2")
+    code, _, err = finish(grade(*common, "--out", tmp_path / "clean", cwd=tmp_path))
+    assert code == 0, err
+    expected = outcomes(tmp_path / "clean")
+    assert len(expected) == 8
+
+    out = tmp_path / "killed"
+    for results_before_kill in (0, 3, 6):
+        proc = grade(*common, "--out", out, cwd=tmp_path)
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/results.json"))) < results_before_kill and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        if results_before_kill == 0:
+            time.sleep(1.5)  # mid-way through the first sandboxes
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        for path in out.glob("*/results.json"):  # never a half-written result
+            assert load_result(path, "tcp_echo") is not None
+    code, _, err = finish(grade(*common, "--out", out, cwd=tmp_path))
+    assert code == 0, err
+    assert outcomes(out) == expected
+    assert (out / "grades.csv").read_bytes() == (tmp_path / "clean" / "grades.csv").read_bytes()
+    assert not list(out.rglob("*.tmp"))
+    code, _, err = finish(grade(*common, "--out", out, cwd=tmp_path))
+    assert "0 to grade (8 already graded)" in err
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["grade", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no ./grader.yml from the repository
+    return tmp_path
+
+
+def test_unsafe_archives_are_refused(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slip = in_tmp / "slip.zip"
+    with zipfile.ZipFile(slip, "w") as zf:
+        zf.writestr("alice/echo_server.py", source("reference", 0))
+        zf.writestr("../../outside.py", b"print('escaped')")
+    code, _, err = run_main(["tcp_echo", str(slip), "--out", "out", "--backend", "local"], capsys)
+    assert code == 2 and "zip-slip" in err and "refused" in err
+    assert not list(in_tmp.rglob("outside.py")) and not (in_tmp / "out" / "alice").exists()
+
+    link = in_tmp / "link.zip"
+    with zipfile.ZipFile(link, "w") as zf:
+        info = zipfile.ZipInfo("bob/echo_server.py")
+        info.external_attr = 0o120777 << 16
+        zf.writestr(info, "/etc/shadow")
+    code, _, err = run_main(["tcp_echo", str(link), "--out", "out", "--backend", "local"], capsys)
+    assert code == 2 and "is a symbolic link" in err
+
+
+def test_empty_folder(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "class").mkdir()
+    code, _, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local"], capsys)
+    assert code == 2 and "no submissions in it (it is empty)" in err
+
+
+def test_malformed_config_stops_before_anything(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_class(in_tmp / "class", ["reference"])
+    (in_tmp / "grader.yml").write_text("labs:\n  tcp_echo:\n    points: {echo_large: ten}\n")
+    code, _, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local"], capsys)
+    assert code == 2
+    assert "grader.yml: labs.tcp_echo.points.echo_large: expected a number, got 'ten'" in err
+    assert not (in_tmp / "out").exists()
+
+
+def test_output_folder_not_writable(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_class(in_tmp / "class", ["reference"])
+    (in_tmp / "file").write_text("a regular file, so nothing can be created below it (even as root)")
+    code, _, err = run_main(["tcp_echo", "class", "--out", "file/sub", "--backend", "local"], capsys)
+    assert code == 2 and "file/sub: cannot write the results there" in err
+
+
+def test_docker_unavailable_names_the_fix(in_tmp: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    make_class(in_tmp / "class", ["reference"])
+    monkeypatch.setattr(batch_cli, "_docker_problem", lambda: "Docker is not running")
+    code, _, err = run_main(["tcp_echo", "class", "--out", "out"], capsys)
+    assert code == 2 and "Docker is not running" in err and "--backend local" in err
+    assert not (in_tmp / "out" / "student000").exists()
+
+
+def test_missing_file_is_listed_and_errors_are_retried(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_class(in_tmp / "class", ["reference", "syntax_error"])
+    (in_tmp / "class" / "zoe").mkdir()
+    (in_tmp / "class" / "zoe" / "echoserver.py").write_bytes(source("reference", 9))
+    (in_tmp / "tight.yml").write_text("backend: local\nlimits: {deadline: 0.5}\n")
+    # An impossible deadline: every run is a sandbox failure, which is an error, never a zero.
+    code, out, err = run_main(["tcp_echo", "class", "--out", "out", "--config", "tight.yml", "--jobs", "2"], capsys)
+    assert code == 3, err
+    assert "GRADER OR SANDBOX TROUBLE (2)" in out
+    rows = {r["student"]: r for r in csv_rows(in_tmp / "out")}
+    assert rows["student000"]["score"] == "" and rows["student000"]["status"].startswith("error")
+    assert rows["zoe"]["score"] == "" and "did you mean echoserver.py" in rows["zoe"]["status"]
+    assert "skipped zoe" in err
+
+    code, out, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local", "--jobs", "2"], capsys)
+    assert code == 0, err
+    assert "2 to grade (0 already graded)" in err
+    rows = {r["student"]: r for r in csv_rows(in_tmp / "out")}
+    assert rows["student000"]["score"] == "20" and rows["student001"]["score"] == "0"
+    assert rows["zoe"]["score"] == ""
+
+    code, out, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local", "--only", "student001"],
+                              capsys)
+    assert code == 0 and "1 to grade (1 already graded)" in err
+    code, out, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local", "--only", "studnet001"],
+                              capsys)
+    assert code == 2 and "did you mean 'student001'" in err
+
+
+def test_no_arguments_grades_the_bundled_examples(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(["--backend", "local"], capsys)
+    assert code == 0, err
+    rows = {r["student"]: r for r in csv_rows(in_tmp / "grader-results")}
+    assert len(rows) == 6 and sum(r["score"] == r["max_score"] for r in rows.values()) == 3
+    assert "6 of 6 students graded" in out
