@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--only", nargs="+", metavar="CHECK", help="run only these checks")
     c.add_argument("--explain", metavar="CHECK",
                    help="run one check and print everything it did, and how to try it by hand")
+    c.add_argument("--include-hidden", action="store_true",
+                   help="also run the hidden checks (instructors; the Gradescope autograder uses it)")
+    c.add_argument("--config", type=Path, help="course configuration whose points and hidden checks for LAB "
+                   "apply (instructors; default: none)")
 
     s = sub.add_parser("selftest", help="prove the checks: references pass, known-bad variants fail",
                        description="Run every reference (must get full marks) and every known-bad variant (must "
@@ -69,9 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules() -> list:  # type: ignore[type-arg]
     """Sub-commands that live in their own modules (each has add_parsers(sub) and COMMANDS)."""
-    from grader import batch_cli, image_cli
+    from grader import batch_cli, course_cli, image_cli
 
-    return [batch_cli, image_cli]
+    return [batch_cli, image_cli, course_cli]
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -130,8 +134,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if live:
             print(f"Checking {lab.name} ({lab.file}) in the {backend.name} sandbox:", flush=True)
         only = (args.explain,) if args.explain else tuple(args.only or ())
+        overrides = _course_overrides(args.config, lab.name) if args.config else {}
         report = backend.run(RunRequest(lab=lab, submission=folder, only=only, explain=bool(args.explain),
-                                        progress=live))
+                                        progress=live, include_hidden=args.include_hidden, overrides=overrides))
     finally:
         if staging is not None:
             staging.cleanup()
@@ -142,6 +147,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.has_error:
         return ExitCode.INFRASTRUCTURE
     return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
+
+
+def _course_overrides(config: Path, lab: str) -> dict[str, dict[str, object]]:
+    from grader.config import find_config, load_config
+
+    return load_config(find_config(config), all_labs()).lab(lab).overrides()
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from grader.errors import ConfigError, UsageError, did_you_mean
-from grader.paths import data_root
+from grader.paths import data_root, extra_labs_root
 
 REQUIRED = {"name": str, "title": str, "kind": str, "file": str}
 
@@ -78,9 +78,23 @@ def load_lab(directory: Path, root: Path | None = None) -> Lab:
 
 
 def all_labs(root: Path | None = None) -> dict[str, Lab]:
-    root = root or data_root()
+    """The labs under `root`; by default the bundled ones, plus those under $SOCKLAB_LABS
+    (a course repository's own labs, which replace a bundled lab of the same name)."""
+    if root is not None:
+        return _labs_in(root)
+    labs = _labs_in(data_root())
+    extra = extra_labs_root()
+    if extra is not None and extra != data_root().resolve():
+        labs.update(_labs_in(extra))
+    return dict(sorted(labs.items()))
+
+
+def _labs_in(root: Path) -> dict[str, Lab]:
     labs: dict[str, Lab] = {}
-    for d in sorted((root / "assignments").iterdir()):
+    folder = root / "assignments"
+    if not folder.is_dir():
+        return labs
+    for d in sorted(folder.iterdir()):
         if (d / "assignment.yml").is_file():
             labs[d.name] = load_lab(d, root)
     return labs

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+#: A folder holding assignments/ and reference/ (a course repository, or a test's
+#: temporary folder) whose labs are added to the bundled ones; a lab there with a
+#: bundled lab's name replaces it. See grader.labs.all_labs.
+LABS_ENV = "SOCKLAB_LABS"
 
 
 @cache
@@ -26,3 +31,9 @@ def harness_root() -> Path:
     import harness
 
     return Path(harness.__file__).resolve().parent.parent
+
+
+def extra_labs_root() -> Path | None:
+    """The folder named by $SOCKLAB_LABS (read on every call, so tests can set it), or None."""
+    value = os.environ.get(LABS_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else None

@@ -1,0 +1,32 @@
+"""A scaffolded lab passes `grader selftest` at once (references pass, the known-bad variant fails)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.new_lab import new_lab
+from grader.paths import LABS_ENV
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def test_selftest_passes_immediately(tmp_path: Path) -> None:
+    new_lab("fresh_server", kind="server", root=tmp_path)
+    new_lab("fresh_client", kind="client", port=9555, root=tmp_path)
+    junit = tmp_path / "selftest.xml"
+    env = {**os.environ, LABS_ENV: str(tmp_path), "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "grader", "selftest", "fresh_server", "fresh_client",
+                             "--junit", str(junit)], check=False, capture_output=True, text=True, env=env, timeout=240,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed, 0 failed" in result.stdout
+    assert "fresh_server/one_line_per_connection" in result.stdout and "fails greets_each_line" in result.stdout
+    assert "fresh_client/prints_bytes" in result.stdout and "fails prints_greeting" in result.stdout
+    assert junit.read_text().count("<testsuite ") == 4
