@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs in parallel (default: cores)")
     s.add_argument("--repeat", type=int, default=1, help="run everything N times and report changed outcomes")
     s.add_argument("--junit", type=Path, help="also write JUnit XML here")
+    s.add_argument("--load", action="store_true",
+                   help="keep every core busy with a CPU-bound process meanwhile (determinism under load)")
 
     for module in _command_modules():
         module.add_parsers(sub)
@@ -158,13 +160,14 @@ def _course_overrides(config: Path, lab: str) -> dict[str, dict[str, object]]:
 def cmd_selftest(args: argparse.Namespace) -> int:
     from grader.backends import get_backend
     from grader.reports.junit import junit_xml
-    from grader.selftest import changed_outcomes, print_verdict, run_selftest
+    from grader.selftest import changed_outcomes, cpu_load, print_verdict, run_selftest
 
     labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
     if args.repeat < 1 or args.jobs < 1:
         raise UsageError("--repeat and --jobs must be at least 1")
     backend = get_backend(args.backend)
-    runs = run_selftest(labs, backend, args.jobs, args.repeat, on_verdict=print_verdict())
+    with cpu_load(os.cpu_count() or 1 if args.load else 0):
+        runs = run_selftest(labs, backend, args.jobs, args.repeat, on_verdict=print_verdict())
     verdicts = [v for run in runs for v in run]
     bad = [v for v in verdicts if not v.ok]
     if args.junit:

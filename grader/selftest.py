@@ -6,9 +6,11 @@ same in every run, and any that changed is listed with the runs it changed in.
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +98,20 @@ def changed_outcomes(runs: list[list[Verdict]]) -> dict[str, dict[str, list[str]
                 history[v.subject.label][check].append(outcome)
     return {label: {c: o for c, o in checks.items() if len(set(o)) > 1}
             for label, checks in history.items() if any(len(set(o)) > 1 for o in checks.values())}
+
+
+@contextlib.contextmanager
+def cpu_load(processes: int) -> Iterator[None]:
+    """Busy-loop processes for the duration (the promise: verdicts do not change under load)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    if procs:
+        print(f"loading {processes} core(s) with busy-loop processes", file=sys.stderr)
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
 
 
 def print_verdict() -> Callable[[int, Verdict], None]:
