@@ -44,8 +44,8 @@ class Conversation:
             self.sock.close()
             transcript.note(name, f"connect to {host}:{port} failed: {exc}")
             raise CheckFailed(f"{name} could not connect to {host}:{port}: {exc}") from exc
-        self.local_port = self.sock.getsockname()[1]
-        transcript.note(name, f"connected from {host}:{self.local_port}")
+        local_host, self.local_port = self.sock.getsockname()[:2]
+        transcript.note(name, f"connected from {local_host}:{self.local_port} to {host}:{port}")
 
     # ---- sending -----------------------------------------------------------
     def send(self, data: bytes) -> None:

@@ -84,16 +84,16 @@ def _drain(conn: socket.socket) -> bytes:
 
 # ---- lines on the harness's own client connections --------------------------
 
-def recv_line(conv: Conversation, timeout: float = 3.0, limit: int = 4096) -> tuple[bytes, str]:
-    """Bytes up to and including the first b'\\n', and why reading stopped.
+def recv_until(conv: Conversation, marker: bytes, timeout: float = 3.0, limit: int = 4096) -> tuple[bytes, str]:
+    """Bytes up to and including the first `marker`, and why reading stopped.
 
-    The reason is "line", or "eof" / "timeout" / "reset" / "limit" when the
-    line ended early. Nothing after the newline is consumed (it is peeked
-    first), so the conversation can go on with expect().
+    The reason is "found", or "eof" / "timeout" / "reset" / "limit" when the
+    marker did not arrive. Nothing after the marker is consumed (it is peeked
+    first), so the conversation can go on with expect() or recv_until().
     """
     deadline = Deadline(timeout)
     buf = bytearray()
-    how = "line"
+    how = "found"
     try:
         while True:
             remaining = deadline.remaining()
@@ -113,8 +113,9 @@ def recv_line(conv: Conversation, timeout: float = 3.0, limit: int = 4096) -> tu
                 how = "eof"
                 conv.saw_eof = True
                 break
-            end = peeked.find(b"\n")
-            take = len(peeked) if end < 0 else end + 1
+            start = max(0, len(buf) - len(marker) + 1)
+            end = (bytes(buf) + peeked).find(marker, start)
+            take = len(peeked) if end < 0 else end + len(marker) - len(buf)
             buf += conv.sock.recv(take)
             if end >= 0:
                 break
@@ -132,6 +133,11 @@ def recv_line(conv: Conversation, timeout: float = 3.0, limit: int = 4096) -> tu
     return bytes(buf), how
 
 
+def recv_line(conv: Conversation, timeout: float = 3.0, limit: int = 4096) -> tuple[bytes, str]:
+    """recv_until(conv, b"\\n"): one line with its newline (reason "found"), or what came before it stopped."""
+    return recv_until(conv, b"\n", timeout, limit)
+
+
 STOPPED = {
     "eof": "the server closed the connection before sending a newline",
     "timeout": "no newline arrived before the deadline",
@@ -146,7 +152,7 @@ def expect_line(conv: Conversation, expected: bytes, timeout: float = 3.0, what:
     if line == expected:
         return
     problem = describe_bytes_mismatch(expected, line)
-    reason = f" ({STOPPED[how]})" if how != "line" else ""
+    reason = f" ({STOPPED[how]})" if how != "found" else ""
     message = f"{conv.name} expected the line {shorten(expected)}{what}, received {shorten(line)}{reason}:\n{problem}"
     if how == "timeout" and not line:
         raise CheckTimeout(f"{conv.name} waited {timeout:g} s for the line {shorten(expected)}{what} and received nothing.")

@@ -1,0 +1,18 @@
+import socket
+
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('', 51423))
+s.listen(5)
+while True:
+    conn, addr = s.accept()
+    try:
+        conn.send(('Welcome, ' + str(addr) + '\n').encode())
+        conn.send(b'Please enter a string: ')
+        data = b''
+        while not data.endswith(b'\n'):
+            data += conn.recv(1024)
+        conn.send(('You entered ' + str(len(data.decode().strip())) + ' characters.\n').encode())
+    except ConnectionError:
+        pass
+    conn.close()

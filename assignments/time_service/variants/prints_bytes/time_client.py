@@ -1,0 +1,14 @@
+import socket
+import sys
+
+host = sys.argv[1] if len(sys.argv) > 1 else 'localhost'
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect((host, 8888))
+tm = b''
+while True:
+    chunk = s.recv(1024)
+    if not chunk:
+        break
+    tm += chunk
+s.close()
+print("The time is", tm)

@@ -1,0 +1,12 @@
+import socket
+import time
+
+currentTime = time.ctime(time.time())
+serversocket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+serversocket.bind(('', 8888))
+serversocket.listen(5)
+while True:
+    clientsocket, addr = serversocket.accept()
+    print("Got a connection from %s" % str(addr))
+    clientsocket.send(currentTime.encode('ascii'))
+    clientsocket.close()
