@@ -64,9 +64,11 @@ class Lab:
         return self.spec.port
 
     # ---- the student's program --------------------------------------------
-    def start(self, args: list[str] | tuple[str, ...] = (), stdin: bytes | Path | None = None) -> StudentProgram:
+    def start(self, args: list[str] | tuple[str, ...] = (), stdin: bytes | Path | None = None,
+              file: str | None = None) -> StudentProgram:
+        """Start the student's program (`file`: another of the lab's files, default the lab's own)."""
         program = StudentProgram(
-            file=self.spec.file, args=list(args), cwd=self.submission, out_dir=self.out_dir,
+            file=file or self.spec.file, args=list(args), cwd=self.submission, out_dir=self.out_dir,
             containment=self.containment, transcript=self.transcript, stdin=stdin,
             label="program" if not self.programs else f"program #{len(self.programs) + 1}")
         self.programs.append(program)
@@ -80,9 +82,9 @@ class Lab:
         return program
 
     def run(self, args: list[str] | tuple[str, ...] = (), stdin: bytes | Path | None = None,
-            timeout: float = 5.0) -> StudentProgram:
+            timeout: float = 5.0, file: str | None = None) -> StudentProgram:
         """Run the student's client to completion (CheckTimeout if it does not finish)."""
-        return self.finish(self.start(args, stdin), timeout)
+        return self.finish(self.start(args, stdin, file), timeout)
 
     def finish(self, program: StudentProgram, timeout: float = 5.0) -> StudentProgram:
         """Wait for a started program to exit (CheckTimeout if it does not within timeout)."""

@@ -77,21 +77,12 @@ CLIENT_TRY = ("python3 time_server.py      # terminal 1 (or: printf 'Fri Feb 13 
 
 
 def run_client(lab, args=(), timeout=5.0):
-    """Run time_client.py to completion, as lab.run() runs the lab's `file`.
-
-    The harness starts one program file per lab, so the client's file is
-    swapped in for this one run (see the lab's README: one lab, two files).
-    """
+    """Run time_client.py (the lab's second file) to completion."""
     client_file = lab.spec.extra.get("client_file", "time_client.py")
     problem = compile_problem(lab.submission / client_file)
     if problem:
         raise ProgramCrashed(f"{client_file} cannot be started:\n{problem}")
-    main_file = lab.spec.file
-    lab.spec.file = client_file
-    try:
-        return lab.run(args, timeout=timeout)
-    finally:
-        lab.spec.file = main_file
+    return lab.run(args, timeout=timeout, file=client_file)
 
 
 def require_printed(program, expected):
