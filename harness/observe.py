@@ -210,3 +210,32 @@ def blocked_in_threads(pids: list[int]) -> list[str | None]:
             continue
         out.extend(blocked_in(pid, int(tid)) for tid in tids)
     return out
+
+
+def blocked_call(pid: int, tid: int | None = None) -> tuple[str, list[int]] | None:
+    """(system call name, its six arguments) the thread is blocked in; None if running or unreadable."""
+    path = f"/proc/{pid}/task/{tid}/syscall" if tid else f"/proc/{pid}/syscall"
+    try:
+        fields = Path(path).read_text().split()
+        nr = int(fields[0])
+        args = [int(a, 16) for a in fields[1:7]]
+    except (OSError, ValueError, IndexError):
+        return None
+    return _SYSCALLS.get(nr, f"syscall {nr}"), args
+
+
+def stuck_on_socket(pid: int) -> tuple[str, int, int] | None:
+    """(syscall, fd, peer port) when the main thread sleeps in a receive or send on one
+    connected TCP socket (the first argument of read/recvfrom/write/sendto/... is the fd)."""
+    call = blocked_call(pid)
+    if call is None or call[0] not in BLOCKED_ON_ONE_CLIENT:
+        return None
+    name, args = call
+    fd = args[0]
+    inode = socket_fds(pid).get(fd)
+    if inode is None:
+        return None  # a file or pipe (e.g. print() to a slow stdout), not a client
+    for r in procfs.socket_rows():
+        if r.inode == inode and r.state != "LISTEN":
+            return name, fd, r.remote_port
+    return name, fd, 0

@@ -75,7 +75,7 @@ def test_echo_large(lab):
 
 
 @pytest.mark.points(2)
-@pytest.mark.budget(10)
+@pytest.mark.budget(20)
 def test_echo_bytewise(lab):
     """A message sent one byte at a time (each byte read by the server before the next) comes back whole."""
     message = b"one byte at a time\n"
