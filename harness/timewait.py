@@ -1,0 +1,131 @@
+"""The TIME_WAIT trap: stop a server so that its port is left in TIME_WAIT, and prove it.
+
+For labs about SO_REUSEADDR (reuse_addr): the real workflow is "stop the
+server while clients are connected, start it again at once". The moves, in
+order (notes/probing.md §3, Recipe A):
+
+  1. `wait_accepted`: each harness client is provably accepted (one of the
+     server's processes holds the server end of the connection), so stopping
+     the server closes *connections*, not just a listener. Nobody sends any
+     data: unread data turns a close into a RST, and a RST leaves no
+     TIME_WAIT behind.
+  2. `stop_server_first`: the server is stopped (SIGINT, then kill); the
+     kernel closes its sockets, so the *server* closes first. Each client
+     reads to EOF (so no unread data on our side either) and closes normally:
+     the server's end goes FIN_WAIT2 -> TIME_WAIT on the lab's port, for 60 s.
+  3. `prove_armed`: TIME_WAIT (or FIN_WAIT2) is on the port, nothing listens
+     there, and a bind() without SO_REUSEADDR on 127.0.0.1 and 0.0.0.0 fails
+     with EADDRINUSE. If any of that does not hold, the test setup is wrong:
+     HarnessError (an `error` outcome, never the student's zero).
+
+Then the check starts the student's program again in the same network
+namespace. Linux lets it bind only if both the old and the new listener had
+SO_REUSEADDR set before bind() (socket(7), NOTES).
+
+Rule: never close a trap client with SO_LINGER 0 (RST): that removes the
+TIME_WAIT and disarms the trap.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+from harness import procfs
+from harness.conversation import Conversation
+from harness.launch import StudentProgram, describe_exit
+from harness.outcomes import CheckFailed, HarnessError, ProgramCrashed
+from harness.session import Lab
+from harness.waiting import poll
+
+TRAP_STATES = frozenset({"TIME_WAIT", "FIN_WAIT2"})
+
+
+def server_end_held(program: StudentProgram, port: int, client: Conversation) -> bool:
+    """One of the program's processes holds the server end of this connection (it was accept()ed)."""
+    row = procfs.connection(port, client.local_port)
+    if row is None or row.inode == 0:  # inode 0: still in the accept queue, no file yet
+        return False
+    return any(row.inode in procfs.socket_inodes(pid) for pid in program.pids())
+
+
+def wait_accepted(program: StudentProgram, port: int, client: Conversation, timeout: float = 3.0) -> None:
+    """Wait until the server has accept()ed `client`; CheckFailed if it exits or never does."""
+    def accepted() -> str | bool:
+        if not program.running():
+            return "exited"
+        return server_end_held(program, port, client)
+
+    state = poll(accepted, timeout)
+    if state == "exited" or not program.running():
+        raise CheckFailed(
+            f"The server {describe_exit(program.poll() or 0)} while {client.name} was connected; it must keep "
+            f"running (and accepting) until it is interrupted.\nIts stderr ends with:\n{program.stderr_tail()}")
+    if not state:
+        raise CheckFailed(f"The server did not accept {client.name}'s connection within {timeout:g} s "
+                          "(it stayed in the listen queue). Does the server call accept() in a loop?")
+    client.transcript.note(client.name, "the server has accepted this connection")
+
+
+def stop_server_first(program: StudentProgram, clients: list[Conversation], timeout: float = 3.0) -> None:
+    """Stop the server while the clients are connected, then let each client see EOF and close normally."""
+    program.stop()
+    program.transcript.note(program.label, "stopped (SIGINT, then kill): the kernel closes its connections first")
+    for client in clients:
+        try:
+            client.recv_until_eof(timeout)  # the server's FIN; reads anything it still had for us
+        except CheckFailed as exc:
+            raise HarnessError(f"{client.name} did not see a clean end of stream after the server stopped "
+                               f"({exc}): the TIME_WAIT trap cannot be set") from exc
+        client.close()  # a normal close (FIN): never a RST here
+
+
+def bind_error(host: str, port: int) -> int | None:
+    """errno of a bind() without SO_REUSEADDR on (host, port), or None if it succeeds."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        return exc.errno
+    finally:
+        probe.close()
+    return None
+
+
+def prove_armed(port: int, timeout: float = 2.0) -> set[str]:
+    """TIME_WAIT/FIN_WAIT2 on the port, no listener, and a plain bind() fails with EADDRINUSE.
+
+    Returns the states seen on the port. HarnessError if the trap is not set.
+    """
+    states = poll(lambda: procfs.states_on_port(port) & TRAP_STATES and "LISTEN" not in procfs.states_on_port(port),
+                  timeout)
+    seen = procfs.states_on_port(port)
+    if not states:
+        raise HarnessError(f"the TIME_WAIT trap on port {port} is not set: the port shows "
+                           f"{sorted(seen) or 'no sockets'}, expected TIME_WAIT or FIN_WAIT2 and no LISTEN")
+    for host in ("127.0.0.1", "0.0.0.0"):
+        err = bind_error(host, port)
+        if err != errno.EADDRINUSE:
+            what = "succeeded" if err is None else f"failed with {errno.errorcode.get(err, err)}"
+            raise HarnessError(f"the TIME_WAIT trap on port {port} is not set: a bind() to {host}:{port} "
+                               f"without SO_REUSEADDR {what} (expected EADDRINUSE); the port shows {sorted(seen)}")
+    return set(seen)
+
+
+def start_server(lab: Lab, timeout: float = 5.0) -> StudentProgram:
+    """lab.server(), but a crash caused by a trap left over from an earlier run is our fault.
+
+    With its own network namespace per check (lab.isolated) the port is always
+    clean. On the fallback sandbox (the machine's own loopback) the restart
+    check of an earlier run leaves TIME_WAIT on the port for a minute, which a
+    program without SO_REUSEADDR cannot bind through: that is not this check's
+    verdict to give, so it becomes a HarnessError (retried), not a failure.
+    """
+    leftover = procfs.states_on_port(lab.port) & TRAP_STATES
+    try:
+        return lab.server(timeout=timeout)
+    except ProgramCrashed:
+        if leftover and not lab.isolated:
+            raise HarnessError(f"port {lab.port} on this machine still holds {', '.join(sorted(leftover))} from an "
+                               "earlier run (no private network namespace here): retry in a minute") from None
+        raise
