@@ -140,11 +140,16 @@ def open_clients(lab: Lab, n: int, prefix: str = "client") -> list[Conversation]
         c = lab.connect(f"{prefix} {i + 1}")
         try:
             echo_once(c, f"hello from {prefix} {i + 1:02d}\n".encode(),
-                      what=f" ({i} other clients were already connected and served)")
+                      what=f" ({_clients(i)} already connected and served)")
         except CheckFailed as exc:
-            raise CheckFailed(f"{exc}\nWith {i} clients connected, client {i + 1} was not echoed.") from None
+            raise CheckFailed(f"{exc}\nWith {_clients(i)} connected and served, client {i + 1} was not echoed: "
+                              "each client needs its own thread or process.") from None
         clients.append(c)
     return clients
+
+
+def _clients(n: int) -> str:
+    return f"{n} other client" + ("" if n == 1 else "s")
 
 
 def interleaved_rounds(clients: list[Conversation], rounds: int, seed: int) -> None:

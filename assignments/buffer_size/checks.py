@@ -1,0 +1,103 @@
+"""Checks for buffer_size: buffer_size.py prints SO_SNDBUF before and after setting the buffers.
+
+The expected numbers are not constants: the harness asks the kernel itself,
+in the same network namespace as the program, by doing the same socket calls
+(the values depend on the system: Linux reports twice what was set).
+"""
+
+import ast
+import re
+import socket
+
+import pytest
+
+from harness.outcomes import CheckFailed
+
+SEND_BUF_SIZE = RECV_BUF_SIZE = 4096
+
+
+def expected_sizes():
+    """(before, after): what the handout's calls report here, done by the harness itself."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        before = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUF_SIZE)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUF_SIZE)
+        after = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    return before, after
+
+
+def calls_getsockopt(path):
+    """Does the program's source call getsockopt() anywhere (s.getsockopt(...) or getsockopt(...))?"""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name == "getsockopt":
+                return True
+    return False
+
+
+def printed_size(program, label):
+    """The number on the line `Buffer size [label]:N` (a space after the colon is tolerated)."""
+    text = program.stdout().decode("utf-8", "replace")
+    pattern = re.compile(r"^\s*Buffer size \[" + label + r"\]:\s*(-?\d+)\s*$")
+    for line in text.splitlines():
+        m = pattern.match(line)
+        if m:
+            return int(m.group(1))
+    raise CheckFailed(
+        f"The program did not print a line `Buffer size [{label}]:N` (N a number).\n"
+        f"It printed: {text[-400:]!r} and exited with status {program.returncode}."
+        + (f"\nIts stderr ends with:\n{program.stderr_tail()}" if program.stderr() else ""))
+
+
+def compare(label, printed, expected, meaning):
+    if printed != expected:
+        raise CheckFailed(
+            f"The program printed `Buffer size [{label}]:{printed}`; here it should be "
+            f"`Buffer size [{label}]:{expected}`: {meaning}")
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(10)
+def test_before_value(lab):
+    """The [Before] line shows the send buffer size (SO_SNDBUF) of a fresh TCP socket."""
+    before, _after = expected_sizes()
+    program = lab.run(timeout=5)
+    compare("Before", printed_size(program, "Before"), before,
+            "getsockopt(SOL_SOCKET, SO_SNDBUF) of a fresh TCP socket, before any setsockopt.")
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(10)
+def test_after_value(lab):
+    """The [After] line shows SO_SNDBUF read back after setting SO_SNDBUF and SO_RCVBUF to 4096."""
+    _before, after = expected_sizes()
+    program = lab.run(timeout=5)
+    compare("After", printed_size(program, "After"), after,
+            f"read SO_SNDBUF back with getsockopt after setting it to {SEND_BUF_SIZE} "
+            "(the kernel does not keep the number it was given: Linux doubles it).")
+
+
+@pytest.mark.points(1)
+@pytest.mark.budget(10)
+def test_follows_system_default(lab):
+    """On a system with another default send buffer size, the [Before] line shows that one (nothing hard-coded)."""
+    if lab.set_sysctl("net.ipv4.tcp_wmem", "4096 24576 4194304"):
+        lab.note("the default send buffer size of a TCP socket is now 24576 (net.ipv4.tcp_wmem)")
+    elif not calls_getsockopt(lab.submission / lab.spec.file):
+        raise CheckFailed(
+            "This sandbox cannot change the system's default buffer size, so the source was read instead: "
+            f"{lab.spec.file} never calls getsockopt(), so the numbers it prints cannot come from the socket.")
+    else:
+        lab.note("this sandbox cannot change net.ipv4.tcp_wmem: the source calls getsockopt(); "
+                 "comparing with this system's default")
+    before, _after = expected_sizes()
+    program = lab.run(timeout=5)
+    compare("Before", printed_size(program, "Before"), before,
+            "the size this system gives a fresh TCP socket; ask the socket, do not print a number seen elsewhere.")
