@@ -75,6 +75,11 @@ def _exec_student(spec: dict) -> None:
     try:
         if spec["mode"] != "group":
             os.setsid()  # its own process group, so SIGINT reaches its children as Ctrl-C would
+        try:  # under memory pressure the kernel kills the student's processes, not the runner
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("1000")
+        except OSError:
+            pass
         for name, value in spec.get("rlimits", {}).items():
             resource.setrlimit(RLIMITS[name], (value, value))
         uid = spec.get("uid")

@@ -83,7 +83,11 @@ class Conversation:
         return gated
 
     def shutdown_write(self) -> None:
-        self.sock.shutdown(socket.SHUT_WR)
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:  # the server already reset or closed the connection
+            self.transcript.note(self.name, f"could not shut down its write side: {exc}")
+            raise CheckFailed(f"{self.name}: the connection was already closed by the server ({exc})") from exc
         self.transcript.note(self.name, "shut down its write side (sent FIN)")
 
     # ---- receiving ---------------------------------------------------------

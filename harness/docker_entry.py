@@ -21,6 +21,17 @@ is ever written there:
     root's), which the student can neither read nor write nor fill up.
 
 The grader still parses what it reads as untrusted text (grader.results).
+
+Two more things this wrapper does for the runner, because a container has one
+CPU quota and one file-size limit for the runner and the student together:
+
+  * a "renicer" thread sets every process of the student's uid to nice 19
+    every 50 ms (setpriority(PRIO_USER), CAP_SYS_NICE), so 128 spinning
+    processes of a fork bomb cannot starve the runner of CPU until its
+    safety-net timeouts fire;
+  * every check's feedback is capped (FEEDBACK_CAP characters) before the
+    document is written: a program that prints gigabytes without a newline
+    must not make the document itself gigabytes long.
 """
 
 from __future__ import annotations
@@ -29,16 +40,39 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 NONCE_VAR = "GRADER_NONCE"
 PRIVATE = Path(os.environ.get("GRADER_PRIVATE_DIR", "/run/grader"))
 MAX_DOCUMENT = 8 << 20  # bytes; grader.results refuses anything larger anyway
+FEEDBACK_CAP = 32 << 10  # characters of one check's feedback (grader.results keeps 64 Ki)
+RENICE_EVERY = 0.05  # seconds
 
 
 def frame(nonce: str, body: bytes) -> bytes:
     return b"\n%s BEGIN\n%s\n%s END\n" % (nonce.encode(), body, nonce.encode())
+
+
+def renice_forever(uid: int, stop: threading.Event) -> None:
+    """Keep every process of uid at the lowest CPU priority (children inherit it meanwhile)."""
+    while not stop.wait(RENICE_EVERY):
+        try:
+            os.setpriority(os.PRIO_USER, uid, 19)
+        except OSError:
+            pass  # no process of that uid right now, or no CAP_SYS_NICE: nothing to do
+
+
+def cap_feedback(doc: dict[str, Any]) -> dict[str, Any]:
+    """Shorten each check's output to FEEDBACK_CAP characters, keeping its head and tail."""
+    for test in doc.get("tests", []):
+        text = test.get("output")
+        if isinstance(text, str) and len(text) > FEEDBACK_CAP:
+            half = FEEDBACK_CAP // 2
+            test["output"] = f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
+    return doc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from harness import runner
 
+    document = runner.document
+    runner.document = lambda *a, **k: cap_feedback(document(*a, **k))
+    stop = threading.Event()
+    uid = int(args[args.index("--student-uid") + 1]) if "--student-uid" in args[:-1] else None
+    if uid:
+        threading.Thread(target=renice_forever, args=(uid, stop), name="renicer", daemon=True).start()
     try:
         runner.main([*args, "--out", str(out)])
         body = out.read_bytes()[: MAX_DOCUMENT + 1]
@@ -68,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         doc = runner.document(lab, [runner.harness_error_result(f"{type(exc).__name__}: {exc}")],
                               time.monotonic(), [], False, "uid")
         body = json.dumps(doc).encode()
+    stop.set()
     data = frame(nonce, body)
     while data:
         data = data[os.write(results_fd, data):]

@@ -179,8 +179,8 @@ class StudentProgram:
         text = self.stderr().decode("utf-8", "replace").rstrip()
         if not text:
             return "(nothing on stderr)"
-        tail = text.splitlines()[-lines:]
-        return "\n".join("    " + line for line in tail)
+        tail = text[-8000:].splitlines()[-lines:]  # bounded even for output without newlines
+        return "\n".join("    " + (line if len(line) <= 300 else line[:300] + " ...") for line in tail)
 
     # ---- stopping ----------------------------------------------------------
     def interrupt(self) -> None:

@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--progress", action="store_true", help="progress events on stderr as checks run")
     p.add_argument("--hosts-preset", action="store_true",
                    help="the sandbox already maps the lab's host names (Docker extra_hosts)")
+    # Added for the Docker sandbox (grader.backends.docker): RLIMIT_NPROC for the student's
+    # uid (unique per container), so a fork bomb cannot take the pids the runner needs.
+    p.add_argument("--student-nproc", type=int, help="most processes+threads the student's uid may have")
     return p.parse_args(argv)
 
 
@@ -91,6 +94,8 @@ def run(args: argparse.Namespace, isolated: bool, warnings: list[str], started: 
 
     if args.student_uid is not None:
         containment = Containment(mode="uid", uid=args.student_uid)
+        if args.student_nproc:  # Docker sandbox: see --student-nproc
+            containment.rlimits["nproc"] = args.student_nproc
         for path in [work, *work.rglob("*")]:
             os.chown(path, args.student_uid, args.student_uid)
     elif isolated:

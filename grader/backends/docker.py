@@ -4,8 +4,8 @@ Design: one container, two users (not the "pod" of notes/sandbox.md §2.2).
 
     container  network_mode="none" (loopback only), read-only root, tmpfs scratch
     ├── docker-init (PID 1, tini)                                root
-    └── harness.docker_entry -> harness.runner (pytest, probes)  root, 6 capabilities
-        └── harness.contain trampoline  -> the student's program uid 10001, no capability
+    └── harness.docker_entry -> harness.runner (pytest, probes)  root, 7 capabilities
+        └── harness.contain trampoline  -> the student's program a fresh uid >= 1000000, no capability
 
 Why one container rather than a holder + probe + student pod: the checks
 observe the student's processes through /proc (thread and child census,
@@ -20,11 +20,11 @@ over the container's own loopback, exactly as it does on a student's laptop.
 The boundary between runner and student is the Unix user, which the kernel
 enforces for everything that matters here:
 
-  * the student (uid 10001) cannot signal or ptrace the root runner, cannot
+  * the student (a non-root uid of its own) cannot signal or ptrace the root runner, cannot
     read its /proc/<pid>/environ, fd or mem, and `kill(-1, SIGKILL)` reaches
     only its own uid (and only inside this container's PID namespace);
   * the checks, variants and hidden tests live in /opt/grader/assignments
-    (mode 0700, root), the reference is not in the image at all;
+    (mode 0700, root); the reference is not in the image at all;
   * the runner keeps its results in /run/grader (tmpfs, 0700 root) and writes
     the document framed by a nonce on the container's stdout, which no
     student process holds (harness.docker_entry);
@@ -32,10 +32,11 @@ enforces for everything that matters here:
     no-new-privileges stops setuid binaries from giving any back.
 
 Capabilities the runner keeps (everything else is dropped): SETUID/SETGID
-(drop the program to uid 10001), CHOWN (give it its scratch copy), KILL
+(drop the program to its uid), CHOWN (give it its scratch copy), KILL
 (signal its process group), SYS_PTRACE + DAC_READ_SEARCH (read
 /proc/<pid>/fd, fdinfo, syscall of another uid, and read a submission whatever
-its file modes). No CAP_SYS_ADMIN: so no per-check network namespace as in the
+its file modes), SYS_NICE (keep the student's processes at nice 19, so a fork
+bomb cannot starve the runner: harness.docker_entry). No CAP_SYS_ADMIN: so no per-check network namespace as in the
 local sandbox; the harness ends every check by aborting its client sockets
 with RST, so no TIME_WAIT stays on the lab's port between checks.
 
@@ -81,8 +82,8 @@ from grader.paths import data_root
 from grader.results import MalformedResult, Report, error_report, parse_report
 
 LABEL = "edu.socklab.grader.run"  # every container we start carries it (value "1")
-STUDENT_UID = 10001
-RUNNER_CAPS = ["SETUID", "SETGID", "CHOWN", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH"]
+STUDENT_UIDS = range(1_000_000, 2_000_000)  # one at random per container: see student_uid()
+RUNNER_CAPS = ["SETUID", "SETGID", "CHOWN", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_NICE"]
 IMAGE_LABS = "/opt/grader/assignments"  # root-only (0700) in the image
 IPV6_LOOPBACK = {"net.ipv6.conf.lo.disable_ipv6": "0", "net.ipv6.conf.all.disable_ipv6": "0"}
 LOG_LIMIT = 24 << 20  # bytes of container log kept by the engine (json-file max-size)
@@ -97,7 +98,8 @@ class Limits:
 
     memory_mb: int = 768  # memory == memory+swap; tmpfs pages count too
     cpus: float = 1.0
-    pids: int = 128  # processes + threads, runner included
+    pids: int = 256  # processes + threads of the container, runner included
+    student_nproc: int = 128  # processes + threads of the student's uid (RLIMIT_NPROC)
     nofile: int = 4096  # container ceiling; the harness gives the program 1024
     fsize_mb: int = 64  # per-file ceiling; the harness gives the program 16 MiB
     scratch_mb: int = 128  # /scratch: the submission's copy and its captured output
@@ -133,7 +135,8 @@ class DockerBackend:
             return error_report(lab.name, str(exc), time.monotonic() - started)
         nonce = secrets.token_hex(16)
         kwargs["environment"]["GRADER_NONCE"] = nonce
-        command = ["python3", "-m", "harness.docker_entry", *runner_args(request, self.lab_dir(lab))]
+        command = ["python3", "-m", "harness.docker_entry",
+                   *runner_args(request, self.lab_dir(lab), student_uid(), self.limits.student_nproc)]
         container_id = None
         epoch = _LIVE.epoch
         try:
@@ -156,8 +159,10 @@ class DockerBackend:
             if container_id is not None:
                 try:
                     docker_engine.remove_container(container_id)
-                finally:
-                    _LIVE.discard(container_id)
+                    _LIVE.discard(container_id)  # not before: interrupted, the atexit hook retries
+                except InfrastructureError as exc:
+                    print(f"warning: could not remove sandbox container {container_id[:12]} ({exc}); "
+                          "`grader clean` will", file=sys.stderr)
 
     def _collect(self, lab: Lab, container_id: str, status: int, nonce: str, started: float) -> Report:
         out = docker_engine.container_logs(container_id, stdout=True, stderr=False, limit=LOG_LIMIT)
@@ -193,7 +198,7 @@ class DockerBackend:
             # a lab the image was not built from: mount it under the root-only folder
             volumes[str(lab_dir)] = {"bind": self.lab_dir(request.lab), "mode": "ro"}
         lim = self.limits
-        return dict(
+        return dict(  # noqa: C408 - keyword form, as docker-py names its parameters
             user="0:0",
             working_dir="/opt/grader",
             hostname="sandbox",
@@ -230,12 +235,24 @@ class DockerBackend:
         )
 
 
-def runner_args(request: RunRequest, lab_dir: str) -> list[str]:
+def student_uid() -> int:
+    """A uid for the student's programs, unique to this container with high probability.
+
+    RLIMIT_NPROC counts the processes of a uid across the whole machine (containers
+    share the host's uids), so it bounds a fork bomb without touching the runner
+    (root) or any other sandbox only if every sandbox has its own student uid.
+    The image's passwd names uid 10001 `student`; these uids have no name, which
+    nothing in a socket lab needs (HOME and the cwd are set explicitly).
+    """
+    return STUDENT_UIDS.start + secrets.randbelow(len(STUDENT_UIDS))
+
+
+def runner_args(request: RunRequest, lab_dir: str, uid: int, nproc: int) -> list[str]:
     """harness.runner's command line inside the container (--out is added by docker_entry)."""
     import json
 
     args = ["--lab-dir", lab_dir, "--submission", "/submission", "--scratch", "/scratch/run",
-            "--student-uid", str(STUDENT_UID), "--isolate", "no", "--hosts-preset",
+            "--student-uid", str(uid), "--student-nproc", str(nproc), "--isolate", "no", "--hosts-preset",
             "--overrides", json.dumps(request.overrides)]
     if request.include_hidden:
         args.append("--include-hidden")
@@ -263,7 +280,7 @@ def lab_network(lab: Lab) -> tuple[dict[str, str], dict[str, str]]:
         raise ValueError(f"{path}: cannot read the lab's description: {exc}") from exc
     hosts_raw, sysctls_raw = data.get("hosts") or {}, data.get("sysctls") or {}
     if not isinstance(hosts_raw, dict) or not isinstance(sysctls_raw, dict):
-        raise ValueError(f"{path}: hosts and sysctls must be mappings")
+        raise ValueError(f"{path}: hosts and sysctls must be mappings")  # noqa: TRY004 - a config error, not a caller's
     hosts: dict[str, str] = {}
     for name, ip in hosts_raw.items():
         try:

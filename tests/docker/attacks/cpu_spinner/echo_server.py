@@ -1,0 +1,21 @@
+"""CPU spinner: every thread busy forever, never listens."""
+
+import os
+import sys
+
+# Destructive on purpose: runs only as the sandbox's student (an unprivileged uid >= 10001,
+# in a container, started from the sandbox's scratch copy of the submission).
+if not (os.path.exists("/.dockerenv") and os.getuid() >= 10001 and os.getcwd().startswith("/scratch/")):
+    sys.exit("attack program: refusing to run outside the grader's Docker sandbox")
+
+import threading
+
+
+def spin():
+    while True:
+        pass
+
+
+for _ in range(8):
+    threading.Thread(target=spin, daemon=True).start()
+spin()

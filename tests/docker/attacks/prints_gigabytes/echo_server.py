@@ -1,0 +1,20 @@
+"""Prints gigabytes on stdout and stderr, ignoring SIGXFSZ and write errors."""
+
+import os
+import sys
+
+# Destructive on purpose: runs only as the sandbox's student (an unprivileged uid >= 10001,
+# in a container, started from the sandbox's scratch copy of the submission).
+if not (os.path.exists("/.dockerenv") and os.getuid() >= 10001 and os.getcwd().startswith("/scratch/")):
+    sys.exit("attack program: refusing to run outside the grader's Docker sandbox")
+
+import signal
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+chunk = b"x" * (1 << 20)
+while True:
+    for fd in (1, 2):
+        try:
+            os.write(fd, chunk)
+        except OSError:
+            pass

@@ -1,0 +1,29 @@
+"""Helpers of the Docker tests (a module with a unique name: tests/ has no packages)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from grader import docker_engine
+from grader.backends import RunRequest
+from grader.labs import Lab
+from grader.results import Report
+
+
+def our_containers() -> list[docker_engine.ContainerInfo]:
+    """Sandbox containers started by this test process."""
+    from grader.backends.docker import LABEL, owner_id
+
+    return [c for c in docker_engine.list_containers(LABEL) if c.labels.get(f"{LABEL}.owner") == owner_id()]
+
+
+def timed_run(backend: object, lab: Lab, submission: Path, **kw: object) -> tuple[Report, float]:
+    started = time.monotonic()
+    report = backend.run(RunRequest(lab=lab, submission=submission, **kw))  # type: ignore[attr-defined]
+    return report, time.monotonic() - started
+
+
+def explain(report: Report) -> str:
+    return "\n".join(f"{t.name}: {t.outcome} {t.score}/{t.max_score}\n{t.output[-1500:]}"
+                     for t in report.tests if not t.passed)
