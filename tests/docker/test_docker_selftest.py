@@ -7,7 +7,7 @@ import pytest
 from grader.cli import main
 from grader.labs import all_labs
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.mark.parametrize("lab", sorted(all_labs()))
