@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from grader.atomic import write_atomic
+from grader.reports.gradebook import histogram
 from grader.errors import UsageError
 from grader.results import MalformedResult, Report, parse_report
 
 REPORT_NAME = "report.html"
 SLOWEST = 10  # submissions listed under "slowest"
-BANDS = 5  # histogram bands when there is no summary.json (as grader.reports.gradebook)
+BANDS = 5  # histogram bands when there is no summary.json
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,7 +174,7 @@ def class_numbers(students: Sequence[Student], summary: dict[str, Any] | None) -
         mean=round(statistics.fmean(scores), 2) if scores else None,
         median=statistics.median(scores) if scores else None,
         low=min(scores, default=None), high=max(scores, default=None),
-        histogram=_histogram(scores, max_score), checks=checks, not_graded={},
+        histogram=histogram(scores, max_score, BANDS), checks=checks, not_graded={},
         errors=sorted(s.name for s in students if s.report is not None and s.report.has_error))
     if not summary:
         return computed
@@ -197,21 +198,6 @@ def class_numbers(students: Sequence[Student], summary: dict[str, Any] | None) -
         if isinstance(summary.get("not_graded"), dict) else {},
         errors=[str(e) for e in summary.get("errors", computed.errors)] if isinstance(summary.get("errors"), list)
         else computed.errors)
-
-
-def _histogram(scores: Sequence[float], max_score: float) -> list[dict[str, Any]]:
-    """Bands of max_score / BANDS points, full marks apart (the same bands as summary.json)."""
-    if not max_score:
-        return []
-    width = max_score / BANDS
-    bands = [{"from": round(i * width, 2), "to": round((i + 1) * width, 2), "count": 0} for i in range(BANDS)]
-    full = {"from": max_score, "to": max_score, "count": 0}
-    for score in scores:
-        if score >= max_score:
-            full["count"] += 1
-        else:
-            bands[min(BANDS - 1, int(score // width))]["count"] += 1
-    return [*bands, full]
 
 
 # --------------------------------------------------------------------------- plots
