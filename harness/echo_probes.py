@@ -35,16 +35,10 @@ from harness.waiting import poll
 # ---- kernel evidence ---------------------------------------------------------
 
 
-def accept_queue_len(port: int) -> int | None:
-    """Connections waiting in the listen backlog of port (None: nothing listens)."""
-    rows = [r for r in procfs.socket_rows() if r.local_port == port and r.state == "LISTEN"]
-    return sum(r.rx_queue for r in rows) if rows else None
-
-
 def server_evidence(lab: Lab, pid: int | None) -> str:
     """One line on what the server is doing, for a failure message."""
     parts = []
-    waiting = accept_queue_len(lab.port)
+    waiting = observe.accept_queue_len(lab.port)
     if waiting:
         parts.append(f"{waiting} connection(s) were still waiting in the listen backlog, never accept()ed")
     if pid is not None:
@@ -117,7 +111,7 @@ def idle_client_witness(lab: Lab, pid: int | None, timeout: float = 3.0) -> None
     """Client A is served, then idle and connected; client B must still be echoed."""
     a = lab.connect("client A")
     echo_once(a, b"A is here\n", what=" (client A's first echo, before it goes quiet)")
-    poll(lambda: accept_queue_len(lab.port) == 0, 1.0)
+    poll(lambda: observe.accept_queue_len(lab.port) == 0, 1.0)
     lab.note("client A was accepted and echoed; it now stays connected and sends nothing")
     b = lab.connect("client B")
     message = b"B must not wait for A\n"
