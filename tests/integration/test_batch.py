@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.classes import tcp_echo_source as source
+from bench.classes import write_class as make_class
 from grader import batch_cli
 from grader.batch import load_result
 from grader.cli import main
@@ -23,39 +25,10 @@ from grader.cli import main
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "assignments" / "tcp_echo"
 EXAMPLES = REPO / "examples" / "tcp_echo"
-NEVER_ACCEPTS = b"""import socket, time
-s = socket.socket()
-s.bind(("", 9000))
-s.listen(5)
-while True:
-    time.sleep(60)  # listening, but never accepts
-"""
 FAST_BAD = ("syntax_error", "crashes_on_reset", "decodes_text")
 ALL_VARIANTS = (*FAST_BAD, "single_recv", "waits_for_newline", "spins_on_eof", "loses_tail_at_eof")
 
 pytestmark = pytest.mark.slow
-
-
-def source(kind: str, n: int) -> bytes:
-    if kind == "reference":
-        text = (REPO / "reference/tcp_echo/echo_server.py").read_bytes()
-    elif kind == "hang":
-        text = NEVER_ACCEPTS
-    elif kind.startswith("example:"):
-        text = (EXAMPLES / kind.split(":")[1] / "echo_server.py").read_bytes()
-    else:
-        text = (LAB / "variants" / kind / "echo_server.py").read_bytes()
-    return text + f"\n# student {n}\n".encode()  # every submission differs, as a real class's do
-
-
-def make_class(root: Path, kinds: list[str]) -> dict[str, str]:
-    students = {}
-    for n, kind in enumerate(kinds):
-        name = f"student{n:03d}"
-        (root / name).mkdir(parents=True)
-        (root / name / "echo_server.py").write_bytes(source(kind, n))
-        students[name] = kind
-    return students
 
 
 def grade(*args: str | Path, cwd: Path, **kw: object) -> subprocess.Popen[str]:
@@ -85,7 +58,7 @@ def csv_rows(out: Path) -> list[dict[str, str]]:
 
 @pytest.mark.timeout(1800)
 def test_a_class_of_100_from_a_folder_then_from_a_zip(tmp_path: Path) -> None:
-    kinds = ["reference"] * 64 + [v for v in ALL_VARIANTS for _ in range(3)] + ["hang"] * 3 + \
+    kinds = ["reference"] * 64 + [v for v in ALL_VARIANTS for _ in range(3)] + ["never_accepts"] * 3 + \
         [f"example:{d.name}" for d in sorted(EXAMPLES.iterdir()) for _ in range(2)]
     kinds = [kinds[(i * 37) % len(kinds)] for i in range(len(kinds))]  # mixed, deterministically
     assert len(kinds) == 100 and len(set(kinds)) == 1 + 7 + 1 + 6
@@ -106,7 +79,7 @@ def test_a_class_of_100_from_a_folder_then_from_a_zip(tmp_path: Path) -> None:
         assert (out / name / "feedback.txt").read_text().startswith(f"tcp_echo: feedback for {name}")
         if kind == "reference":
             assert score == 20 and set(checks.values()) == {"passed"}, (name, checks)
-        elif kind == "hang":
+        elif kind == "never_accepts":
             assert score == 0 and checks["echo_short"] == "timeout", (name, checks)
         elif kind in ALL_VARIANTS:
             assert score < 20 and checks[_declared(kind)] != "passed", (name, checks)
