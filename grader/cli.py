@@ -160,7 +160,7 @@ def _course_overrides(config: Path, lab: str) -> dict[str, dict[str, object]]:
 def cmd_selftest(args: argparse.Namespace) -> int:
     from grader.backends import get_backend
     from grader.reports.junit import junit_xml
-    from grader.selftest import changed_outcomes, cpu_load, print_verdict, run_selftest
+    from grader.selftest import changed_outcomes, cpu_load, describe_change, print_verdict, run_selftest
 
     labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
     if args.repeat < 1 or args.jobs < 1:
@@ -180,7 +180,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         print(f"checks whose outcome changed between runs: {sum(len(c) for c in changed.values())}")
         for label, checks in changed.items():
             for check, outcomes in checks.items():
-                print(f"  {label} {check}: {' '.join(outcomes)}")
+                print(f"  {label} {check}: {describe_change(outcomes)}")
         if changed:
             return ExitCode.CHECKS_FAILED
     if any(v.report.has_error for v in bad):

@@ -100,6 +100,15 @@ def changed_outcomes(runs: list[list[Verdict]]) -> dict[str, dict[str, list[str]
             for label, checks in history.items() if any(len(set(o)) > 1 for o in checks.values())}
 
 
+def describe_change(outcomes: list[str]) -> str:
+    """'passed in runs 1, 3; failed in run 2': each outcome with the runs it occurred in, commonest first."""
+    runs: dict[str, list[int]] = defaultdict(list)
+    for n, outcome in enumerate(outcomes, 1):
+        runs[outcome].append(n)
+    return "; ".join(f"{o} in run{'s' if len(r) > 1 else ''} {', '.join(map(str, r))}"
+                     for o, r in sorted(runs.items(), key=lambda item: -len(item[1])))
+
+
 @contextlib.contextmanager
 def cpu_load(processes: int) -> Iterator[None]:
     """Busy-loop processes for the duration (the promise: verdicts do not change under load)."""

@@ -30,3 +30,18 @@ def test_selftest_passes_immediately(tmp_path: Path) -> None:
     assert "fresh_server/one_line_per_connection" in result.stdout and "fails greets_each_line" in result.stdout
     assert "fresh_client/prints_bytes" in result.stdout and "fails prints_greeting" in result.stdout
     assert junit.read_text().count("<testsuite ") == 4
+
+
+def test_flake_hunter_names_the_check_and_the_run_it_changed_in(tmp_path: Path) -> None:
+    new_lab("flaky", kind="server", root=tmp_path)
+    reference = tmp_path / "reference" / "flaky" / "server.py"
+    mark = tmp_path / "started-once"
+    # The very first start of the reference (run 1's first check) exits at once; every later one is correct.
+    reference.write_text(f"import os, sys\nif not os.path.exists({str(mark)!r}):\n"
+                         f"    open({str(mark)!r}, 'w').close()\n    sys.exit(1)\n" + reference.read_text())
+    env = {**os.environ, LABS_ENV: str(tmp_path), "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "grader", "selftest", "flaky", "--repeat", "2", "--jobs", "1"],
+                            check=False, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "checks whose outcome changed between runs: 1" in result.stdout
+    assert "flaky/reference greets_each_line: crashed in run 1; passed in run 2" in result.stdout
