@@ -1,7 +1,7 @@
 """The benchmark: one command, a Markdown table and a JSON file.
 
-    python3 bench/run.py                        # everything (about an hour on 2 cores)
-    python3 bench/run.py --sections checks      # only some sections; the others are kept from the last run
+    .venv/bin/python bench/run.py                        # everything (about an hour on 2 cores)
+    .venv/bin/python bench/run.py --sections checks      # some sections; the others are kept from the last run
 
 Sections:
   checks    per lab, `grader check` on the reference, local and Docker (median of
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(path.read_text())
     except (OSError, ValueError):
         results = {}
-    command = "python3 bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    command = ".venv/bin/python bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "command": command.strip()}
     runners = {"checks": lambda w: section_checks(args), "batch": lambda w: section_batch(args, w / "batch"),
                "baseline": lambda w: section_baseline(args, w / "baseline"),

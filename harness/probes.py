@@ -76,9 +76,12 @@ def await_echo(lab: Lab, program: StudentProgram, pid: int, client: Conversation
                timeout: float = 3.0, what: str = "", others: str = "") -> None:
     """Wait for `client` to receive `expected`, failing fast when /proc proves it cannot.
 
-    The proof: the client is still in the accept queue (never accept()ed) while
-    the server's main thread sleeps in a receive or send on one socket. Such a
-    server serves nobody else until that one peer acts, and none of ours will.
+    The proof: the client's bytes sit unread in the server's receive queue (the
+    connection still in the accept queue, or accept()ed and never read) while
+    the server's main thread sleeps in a receive or send on another socket.
+    Such a server serves nobody else until that one peer acts, and none of ours
+    will. Both orders count, because which one happens depends on scheduling:
+    the server may accept the client just before it gets stuck.
     `others` names, for the feedback, the clients that hold the server.
     """
     start = time.monotonic()
@@ -93,12 +96,16 @@ def await_echo(lab: Lab, program: StudentProgram, pid: int, client: Conversation
         elif not program.running():
             state = "exited"
         else:
-            queued = accept_queue_len(lab.port) or 0
-            stuck = observe.stuck_on_socket(pid) if queued else None
+            row = procfs.connection(lab.port, client.local_port)
+            stuck = observe.stuck_on_socket(pid) if row and row.rx_queue else None
+            if stuck and stuck[2] == client.local_port:
+                stuck = None  # blocked on this very client: it may be about to read
             streak = streak + 1 if stuck else 0
             if stuck and streak >= 3:
                 syscall, fd, peer = stuck
-                state = f"stuck in {syscall}() on fd {fd}, its socket to {_who(lab, peer)}"
+                accepted = row.inode in observe.socket_fds(pid).values()  # type: ignore[union-attr]
+                state = (f"{'accept()ed but never read' if accepted else 'still in the accept queue (never accept()ed)'}"
+                         f"|{syscall}() on fd {fd}, its socket to {_who(lab, peer)}")
     waited = time.monotonic() - start
     if state is None:
         samples = observe.blocked_in_samples(pid)
@@ -112,11 +119,11 @@ def await_echo(lab: Lab, program: StudentProgram, pid: int, client: Conversation
         except CheckFailed as exc:
             raise type(exc)(f"{exc}{server_exit_note(program)}") from None
         return
-    where = state.removeprefix("stuck in ")
+    where_client, where_server = state.split("|")
     raise CheckFailed(
         f"{client.name} sent {len(expected)} bytes{what} and got no echo, and /proc shows it cannot get one: "
-        f"after {waited:.1f} s {client.name} was still in the server's accept queue (never accept()ed) while the "
-        f"server's main thread was blocked in {where}.{_held_by(others)}\n"
+        f"after {waited:.1f} s {client.name} was {where_client}, its bytes unread, while the server's main thread "
+        f"was blocked in {where_server}.{_held_by(others)}\n"
         "A select() server waits in select() for all its sockets at once, and only calls recv() or send() on a "
         "socket that select() reported ready, with every socket in non-blocking mode.")
 
