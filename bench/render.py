@@ -25,7 +25,9 @@ def checks(sec: dict[str, Any]) -> list[str]:
            f"Median wall time of {sec['runs']} runs, in seconds. The floor is the same checks run by the harness "
            "directly: no namespace, no containment, no CLI (every check still starts its own copy of the "
            "program, as the checks require). ✗: not every run passed (the floor has no private namespace, "
-           "so checks that need one cannot pass there; its time still counts).", "",
+           "so checks that need one cannot pass there; its time still counts). The floor can be slower than the "
+           "local sandbox: outside a namespace of its own every read of /proc/net/tcp, which the harness polls, "
+           "walks the machine's whole TCP hash table (see harness/netns.py).", "",
            "| lab | " + " | ".join(backends) + " | floor | " + " | ".join(f"{b} / floor" for b in backends) + " |",
            "| --- |" + " ---: |" * (2 * len(backends) + 1)]
     for lab, row in sec["labs"].items():
@@ -80,7 +82,7 @@ def scale(sec: dict[str, Any]) -> list[str]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    out = ["# Benchmark results", "", "Written by `python3 bench/run.py`; the raw numbers are in `results.json`.", ""]
+    out = ["# Benchmark results", "", "Written by `.venv/bin/python bench/run.py`; the raw numbers are in `results.json`.", ""]
     if "checks" in results:
         out += checks(results["checks"]) + [""]
     if "batch" in results or "baseline" in results:
