@@ -87,7 +87,8 @@ def await_echo(lab: Lab, program: StudentProgram, pid: int, client: Conversation
     start = time.monotonic()
     deadline = Deadline(timeout)
     streak = 0
-    state: str | None = None
+    state: str | None = None  # "data", "exited" or "stuck"
+    proof = ("", "")  # for "stuck": where the client is, where the server is blocked
     # Wait on the socket itself (select returns the moment the echo arrives);
     # between waits, look in /proc for the proof that it cannot arrive.
     while state is None and not deadline.expired():
@@ -104,8 +105,9 @@ def await_echo(lab: Lab, program: StudentProgram, pid: int, client: Conversation
             if stuck and streak >= 3:
                 syscall, fd, peer = stuck
                 accepted = row.inode in observe.socket_fds(pid).values()  # type: ignore[union-attr]
-                state = (f"{'accept()ed but never read' if accepted else 'still in the accept queue (never accept()ed)'}"
-                         f"|{syscall}() on fd {fd}, its socket to {_who(lab, peer)}")
+                state = "stuck"
+                proof = ("accept()ed but never read" if accepted else "still in the accept queue (never accept()ed)",
+                         f"{syscall}() on fd {fd}, its socket to {_who(lab, peer)}")
     waited = time.monotonic() - start
     if state is None:
         samples = observe.blocked_in_samples(pid)
@@ -119,7 +121,7 @@ def await_echo(lab: Lab, program: StudentProgram, pid: int, client: Conversation
         except CheckFailed as exc:
             raise type(exc)(f"{exc}{server_exit_note(program)}") from None
         return
-    where_client, where_server = state.split("|")
+    where_client, where_server = proof
     raise CheckFailed(
         f"{client.name} sent {len(expected)} bytes{what} and got no echo, and /proc shows it cannot get one: "
         f"after {waited:.1f} s {client.name} was {where_client}, its bytes unread, while the server's main thread "
