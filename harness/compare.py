@@ -77,7 +77,7 @@ def describe_lines_mismatch(expected: list[str], printed: str) -> str | None:
     want = [_SPACES.sub(" ", w).rstrip() for w in expected]
     if got == want:
         return None
-    for i, (w, g) in enumerate(zip(want, got)):
+    for i, (w, g) in enumerate(zip(want, got, strict=False)):
         if w != g:
             return (f"line {i + 1} differs:\n  expected: {w!r}\n  printed:  {g!r}")
     if len(got) < len(want):

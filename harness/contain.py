@@ -1,6 +1,9 @@
 """The trampoline that starts one student program inside its containment.
 
-Run as `python3 -m harness.contain SPEC_JSON`. Rule: whatever happens, every
+Run as `python3 -S -P .../harness/contain.py SPEC` (SPEC: the marshalled spec in hex;
+see harness.launch). It is started once per program, so it imports as little as it
+can: marshal (built in) rather than json (which pulls in re and enum), no typing,
+no runpy (`-m`), no enum (`signal`'s wrappers). Rule: whatever happens, every
 process the student started dies when the launcher says so or when the
 launcher itself dies. Three modes:
 
@@ -9,7 +12,15 @@ launcher itself dies. Three modes:
          process in the namespace, including ones that called setsid or
          double-forked. init dies when the student's main process exits, when
          the trampoline gets SIGTERM, or when the trampoline dies
-         (PR_SET_PDEATHSIG).
+         (PR_SET_PDEATHSIG). Before it starts the program, init gives it its
+         own view of the filesystem (harness.mounts), and the program itself
+         goes into a user namespace of its own (see _own_user), where it has
+         no capability over anything of ours and its process count is its own.
+
+         The student cannot end init: the kernel never delivers SIGKILL or
+         SIGSTOP to a namespace's init from inside it, init takes SIGINT and
+         SIGTERM only from outside the namespace (si_pid 0: the sender has no
+         pid in it), and init is not dumpable (no ptrace, no /proc/1/mem).
   uid    (Docker) the student runs as a dedicated uid; killing all of it means
          kill(-1, SIGKILL) from a process with that uid, repeated until /proc
          shows none left. No capability beyond SETUID is needed.
@@ -22,18 +33,32 @@ SIGTERM to the trampoline kills everything.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import json
+import marshal
 import os
 import resource
-import signal
 import sys
 import time
 
-CLONE_NEWPID = 0x20000000
-PR_SET_PDEATHSIG = 1
+from harness.crowd import CROWD_EVERY, Crowd
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+
+if TYPE_CHECKING:
+    import signal
+    from collections.abc import Callable
+    from typing import Any
+else:  # the same functions and constants; `signal` adds enum types, and importing enum costs 7 ms a start
+    import _signal as signal
+
+CLONE_NEWPID = 0x20000000
+CLONE_NEWUSER = 0x10000000
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_NO_NEW_PRIVS = 38
+
+# The libc symbols already loaded into this process: ctypes.util.find_library would cost
+# every program start ~25 ms (it imports shutil and subprocess, and may run ldconfig).
+_libc = ctypes.CDLL(None, use_errno=True)
 
 RLIMITS = {
     "cpu": resource.RLIMIT_CPU,
@@ -50,6 +75,20 @@ def die_with_parent() -> None:
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def as_uid(uid: int, action: Callable[[], object]) -> None:
+    """Run action in a forked child that has dropped to uid (and only uid's rights)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            action()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def kill_uid(uid: int) -> None:
     """Kill every process owned by uid, from a child that has that uid."""
     from harness.procfs import pids_of_uid
@@ -57,20 +96,11 @@ def kill_uid(uid: int) -> None:
     for _ in range(50):
         if not pids_of_uid(uid):
             return
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setgroups([])
-                os.setgid(uid)
-                os.setuid(uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+        as_uid(uid, lambda: os.kill(-1, signal.SIGKILL))
         time.sleep(0.005)  # poll: let the killed processes be reaped
 
 
-def _exec_student(spec: dict) -> None:
+def _exec_student(spec: dict[str, Any]) -> None:
     """In the forked child: become the student's program. Never returns."""
     try:
         if spec["mode"] != "group":
@@ -80,6 +110,8 @@ def _exec_student(spec: dict) -> None:
                 f.write("1000")
         except OSError:
             pass
+        if spec.get("user"):
+            _own_user(spec["user"])
         for name, value in spec.get("rlimits", {}).items():
             resource.setrlimit(RLIMITS[name], (value, value))
         uid = spec.get("uid")
@@ -94,27 +126,78 @@ def _exec_student(spec: dict) -> None:
     os._exit(127)
 
 
+def _own_user(user: dict[str, Any]) -> None:
+    """A user namespace of the program's own, with one uid and no capability outside it.
+
+    The runner's own uid (root of its user namespace, or real root) would let the
+    program undo harness.mounts, and real root is exempt from RLIMIT_NPROC. Here,
+    RLIMIT_NPROC (set after this) counts the processes of (this namespace, uid)
+    only (Linux >= 5.14): a fork bomb meets its own limit, never a neighbour's.
+    Real root first becomes an unprivileged uid of the sandbox's (`setuid`).
+    """
+    if user.get("setuid") is not None:
+        os.setgroups([])
+        os.setgid(user["setuid"])
+        os.setuid(user["setuid"])
+        _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # setuid cleared it: /proc/self/uid_map would be root's
+    outer_uid, outer_gid = os.getuid(), os.getgid()
+    if _libc.unshare(CLONE_NEWUSER) != 0:
+        raise OSError(ctypes.get_errno(), "cannot create a user namespace for the program")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{user['inner']} {outer_uid} 1"),
+                       ("gid_map", f"{user['inner']} {outer_gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
 def _status_code(status: int) -> int:
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return os.WEXITSTATUS(status)
 
 
-def _run_init(spec: dict) -> None:
-    """PID 1 of the student's namespace: forward signals, reap, exit with the student."""
+FROM_OUTSIDE = 0  # si_pid of a signal whose sender has no pid in the namespace (the trampoline)
+
+
+def _run_init(spec: dict[str, Any]) -> None:
+    """PID 1 of the student's namespace: build its view, reap, take orders only from outside."""
     die_with_parent()
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    if spec.get("view"):
+        from harness import mounts
+
+        view: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["view"].items()}
+        mounts.build(mounts.View(**view))
+    wanted = {signal.SIGCHLD, signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
     student = os.fork()
     if student == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
         _exec_student(spec)
-    signal.signal(signal.SIGINT, lambda *_: _killpg(student, signal.SIGINT))
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+    crowd = Crowd(spec.get("rlimits", {}).get("nproc"))
+    next_tick = time.monotonic() + CROWD_EVERY
+    while True:  # a deadline, not a fixed wait: a stream of SIGCHLD must not postpone the census
+        info = signal.sigtimedwait(wanted, max(0.0, next_tick - time.monotonic()))
+        if info is None:
+            next_tick = time.monotonic() + crowd.tick()
+        elif info.si_signo == signal.SIGINT and info.si_pid == FROM_OUTSIDE:
+            crowd.resume()  # a stopped program would not see its Ctrl-C before the kill
+            _killpg(student, signal.SIGINT)
+        elif info.si_signo == signal.SIGTERM and info.si_pid == FROM_OUTSIDE:
+            crowd.release()
+            os._exit(143)  # the kernel kills the namespace, stopped tasks too
+        elif info.si_signo == signal.SIGCHLD:
+            _reap(student)
+
+
+def _reap(student: int) -> None:
     while True:
         try:
-            pid, status = os.wait()
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             os._exit(0)
-        except InterruptedError:
-            continue
+        if pid == 0:
+            return
         if pid == student:
             os._exit(_status_code(status))  # the kernel now kills the rest of the namespace
 
@@ -127,8 +210,13 @@ def _killpg(pid: int, sig: int) -> None:
 
 
 def main() -> None:
-    spec = json.loads(sys.argv[1])
+    spec = marshal.loads(bytes.fromhex(sys.argv[1]))
     die_with_parent()
+    if spec.get("parent") and os.getppid() != spec["parent"]:
+        # the runner died before this interpreter got here (it was SIGKILLed at its deadline as it
+        # started us): no parent-death signal will come, so go now. Seen: a student's server left
+        # running for 15 min under a cgroup nobody could remove.
+        os._exit(125)
     mode = spec["mode"]
     if mode == "pidns":
         if _libc.unshare(CLONE_NEWPID) != 0:
@@ -137,7 +225,10 @@ def main() -> None:
             os._exit(126)
         child = os.fork()
         if child == 0:
-            _run_init(spec)
+            try:
+                _run_init(spec)
+            finally:  # init never returns: an exception must not run the trampoline's code below
+                os._exit(125)
         signal.signal(signal.SIGINT, lambda *_: _kill(child, signal.SIGINT))
         signal.signal(signal.SIGTERM, lambda *_: _kill(child, signal.SIGKILL))
     else:

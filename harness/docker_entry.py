@@ -3,7 +3,8 @@
     GRADER_NONCE=<32 hex> python3 -m harness.docker_entry RUNNER-ARGS...
 
 (grader.backends.docker starts every container with this command, as root with
-a handful of capabilities; the runner drops the student's program to uid 10001.)
+a handful of capabilities; the runner drops the student's program to the
+--student-uid the backend picked, a fresh one in 1,000,000-1,999,999 per container.)
 
 Rule: the results document leaves the container only on this process's own
 stdout, between a BEGIN and an END line that carry a nonce, and nothing else
@@ -11,7 +12,7 @@ is ever written there:
 
   * the nonce comes in an environment variable, never in argv:
     /proc/<pid>/cmdline is world-readable, /proc/<pid>/environ of a root
-    process is not readable by uid 10001 (ptrace access check), and the
+    process is not readable by the student's uid (ptrace access check), and the
     student's programs get a fresh environment from harness.launch;
   * fd 1 (the container's stdout) is moved to a private close-on-exec
     descriptor before the runner starts, and fd 1 becomes stderr, so neither
@@ -22,33 +23,30 @@ is ever written there:
 
 The grader still parses what it reads as untrusted text (grader.results).
 
-Two more things this wrapper does for the runner, because a container has one
-CPU quota and one file-size limit for the runner and the student together:
-
-  * a "renicer" thread sets every process of the student's uid to nice 19
-    every 50 ms (setpriority(PRIO_USER), CAP_SYS_NICE), so 128 spinning
-    processes of a fork bomb cannot starve the runner of CPU until its
-    safety-net timeouts fire;
-  * every check's feedback is capped (FEEDBACK_CAP characters) before the
-    document is written: a program that prints gigabytes without a newline
-    must not make the document itself gigabytes long.
+One more thing this wrapper does for the runner, because a container has one
+CPU quota for the runner and the student together: a "renicer" thread sets
+every process of the student's uid to nice 19 every 50 ms
+(setpriority(PRIO_USER), CAP_SYS_NICE), so 128 spinning processes of a fork
+bomb cannot starve the runner of CPU until its safety-net timeouts fire.
+(Every check's feedback is capped where the runner builds the document,
+harness.schema.cap_feedback, in every sandbox alike.)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+
+from harness.schema import MAX_DOCUMENT
 
 NONCE_VAR = "GRADER_NONCE"
+WAIT_VAR = "GRADER_WAIT_FOR"  # "<path> <seconds>": a container started ahead waits for its submission
+WAIT_POLL = 0.005  # seconds between two looks for it (a stat each: nothing worth an inotify)
 PRIVATE = Path(os.environ.get("GRADER_PRIVATE_DIR", "/run/grader"))
-MAX_DOCUMENT = 8 << 20  # bytes; grader.results refuses anything larger anyway
-FEEDBACK_CAP = 32 << 10  # characters of one check's feedback (grader.results keeps 64 Ki)
 RENICE_EVERY = 0.05  # seconds
 
 
@@ -65,19 +63,27 @@ def renice_forever(uid: int, stop: threading.Event) -> None:
             pass  # no process of that uid right now, or no CAP_SYS_NICE: nothing to do
 
 
-def cap_feedback(doc: dict[str, Any]) -> dict[str, Any]:
-    """Shorten each check's output to FEEDBACK_CAP characters, keeping its head and tail."""
-    for test in doc.get("tests", []):
-        text = test.get("output")
-        if isinstance(text, str) and len(text) > FEEDBACK_CAP:
-            half = FEEDBACK_CAP // 2
-            test["output"] = f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
-    return doc
+def wait_for_submission(spec: str) -> bool:
+    """Started ahead of its submission (grader.backends.docker_batch): get the slow part done, the imports,
+    then wait until the grader has put the submission in place, by renaming the complete copy to `path`."""
+    path, _, seconds = spec.rpartition(" ")
+    # pytest and the harness: what runner.main imports first
+    import harness.plugin
+    import harness.runner  # noqa: F401
+
+    deadline = time.monotonic() + float(seconds)
+    while not os.path.isdir(path):
+        if time.monotonic() > deadline:
+            return False  # never taken: the grader removes this container, or a sweep does
+        time.sleep(WAIT_POLL)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     args = list(sys.argv[1:] if argv is None else argv)
     nonce = os.environ.pop(NONCE_VAR, "")
+    wait = os.environ.pop(WAIT_VAR, "")
     if not re.fullmatch(r"[0-9a-f]{32}", nonce):
         print(f"harness.docker_entry: {NONCE_VAR} must be 32 hex digits", file=sys.stderr)
         return 2
@@ -86,16 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
+    from harness.launch import student_env
+
+    # Before TMPDIR turns private: the student's uid must reach its interpreter, and /run/grader is
+    # root's alone. /scratch is root's too (the student writes only its own copy below it).
+    student_env("/scratch")
     PRIVATE.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(PRIVATE, 0o700)
     (PRIVATE / "tmp").mkdir(mode=0o700, exist_ok=True)
     os.environ["TMPDIR"] = str(PRIVATE / "tmp")  # the runner's temporary files stay private too
     out = PRIVATE / "results.json"
+    if wait:
+        if not wait_for_submission(wait):
+            return 0
+        started = time.monotonic()
 
     from harness import runner
 
-    document = runner.document
-    runner.document = lambda *a, **k: cap_feedback(document(*a, **k))
     stop = threading.Event()
     uid = int(args[args.index("--student-uid") + 1]) if "--student-uid" in args[:-1] else None
     if uid:
@@ -105,9 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         body = out.read_bytes()[: MAX_DOCUMENT + 1]
     except BaseException as exc:  # noqa: BLE001 - any failure is reported as a document, never a silence
         lab = Path(args[args.index("--lab-dir") + 1]).name if "--lab-dir" in args[:-1] else "?"
-        doc = runner.document(lab, [runner.harness_error_result(f"{type(exc).__name__}: {exc}")],
-                              time.monotonic(), [], False, "uid")
-        body = json.dumps(doc).encode()
+        doc = runner.error_document(lab, f"{type(exc).__name__}: {exc}", started, containment="uid")
+        body = doc.to_text(indent=None).encode()
     stop.set()
     data = frame(nonce, body)
     while data:

@@ -5,6 +5,13 @@ network namespace, so the handout's `localhost:PORT` reaches it), records
 what it saw for the check to judge, and writes into the check's transcript.
 Rule: a fake server never assumes one recv() is one message, has a deadline
 on every wait, and is stopped (thread joined) at the end of the check.
+
+Rule: a FIN from the client is a half-close, never a hang-up. A client that
+sends its request and then calls shutdown(SHUT_WR) still reads everything the
+server sends, as a real server lets it; so a fake keeps sending after EOF and
+takes the client for gone only when /proc shows its program closed the socket
+(`peer_has_closed`). Every wait on the client's reading goes through
+`wait_read_by_peer`, which applies that rule.
 """
 
 from __future__ import annotations
@@ -88,26 +95,56 @@ def read_line(conn: socket.socket, pending: bytearray, limit: int = 1 << 20) -> 
     return line
 
 
+# States of the client's socket in which its program can no longer read.
+# (FIN_WAIT1 and FIN_WAIT2 are not among them: they follow shutdown(SHUT_WR) too.)
+CLOSED_STATES = frozenset({"CLOSE", "CLOSING", "LAST_ACK", "TIME_WAIT"})
+
+
+def peer_has_closed(theirs: procfs.SocketRow | None) -> bool:
+    """Whether the client program closed its end of the connection (not merely half-closed it).
+
+    After close() (or exit) the kernel orphans the socket: its /proc/net/tcp
+    row loses its inode (0) or disappears once a reset ends it. After
+    shutdown(SHUT_WR) the socket sits in FIN_WAIT1/FIN_WAIT2 just the same,
+    but a process still owns it (inode != 0) and can read all we send.
+    """
+    return theirs is None or theirs.inode == 0 or theirs.state in CLOSED_STATES
+
+
+def wait_read_by_peer(conn: socket.socket, timeout: float = 3.0) -> str:
+    """'consumed' once the client program read all we sent on conn; 'closed' if it
+    closed its socket (a half-close does not count); 'stalled' at the deadline."""
+    mine, peer = conn.getsockname()[1], conn.getpeername()[1]
+
+    def state() -> str | None:
+        theirs = procfs.connection(peer, mine)
+        if peer_has_closed(theirs):
+            return "closed"
+        ours = procfs.connection(mine, peer)
+        if ours and theirs and ours.tx_queue == 0 and theirs.rx_queue == 0:
+            return "consumed"
+        return None
+
+    return poll(state, timeout) or "stalled"
+
+
 def wait_consumed_by_peer(conn: socket.socket, timeout: float = 3.0) -> bool:
     """Wait until the peer application has read everything we sent on conn."""
-    mine = conn.getsockname()[1]
-    peer = conn.getpeername()[1]
-
-    def consumed() -> bool:
-        ours = procfs.connection(mine, peer)
-        theirs = procfs.connection(peer, mine)
-        return bool(ours and theirs and ours.tx_queue == 0 and theirs.rx_queue == 0)
-
-    return bool(poll(consumed, timeout))
+    return wait_read_by_peer(conn, timeout) == "consumed"
 
 
 class FragmentingEchoServer(FakeServer):
     """Echoes each line back in pieces, each sent after the client read the previous one.
 
-    Before the last piece of every echo it waits until the client is provably
-    waiting for more (blocked reading, everything so far consumed), then looks
-    for bytes the client sent early: a client that sends the next line before
-    the whole echo arrived is caught every time, not by luck.
+    Certain, not probable: before the last piece of every echo it waits until
+    the client is provably waiting for more (`client_waiting`: blocked
+    reading, as /proc shows) AND everything the client has written so far has
+    reached this socket (the client's send queue is empty), and only then
+    looks for bytes the client sent early. A client that sends the next line
+    before the whole echo arrived has by then written it, so it is caught
+    every time, whatever the scheduler did. A client that shuts down its
+    writing side after its last line still gets every echo (a half-close);
+    a last line without a newline, followed by end of stream, is echoed too.
     """
 
     name = "echo server"
@@ -125,23 +162,37 @@ class FragmentingEchoServer(FakeServer):
         pending = bytearray()
         while True:
             line = read_line(conn, pending)
+            if line is None and pending:
+                line = bytes(pending)
+                pending.clear()
+                self.transcript.note(self.name, f"end of stream after {len(line)} bytes without a newline: "
+                                                "echoing them, as an echo server does")
             if line is None:
-                self.transcript.note(self.name, "client closed the connection")
+                self.transcript.note(self.name, "end of stream from the client: closing the connection")
                 return
-            self.lines.append(line)
-            self.transcript.received(self.name, line)
-            parts = split_in(line, self.pieces)
-            for part in parts[:-1]:
-                conn.sendall(part)
-                wait_consumed_by_peer(conn)
-            if len(parts) > 1:
-                poll(self.client_waiting, 2.0)
-                early = bytes(pending) + peek(conn)
-                if early:
-                    self.early.append((len(self.lines) - 1, early))
-                    self.transcript.note(self.name, f"the client sent {len(early)} bytes before the echo was complete")
-            conn.sendall(parts[-1])
-            self.transcript.sent(self.name, line)
+            self._echo(conn, line, pending)
+
+    def _echo(self, conn: socket.socket, line: bytes, pending: bytearray) -> None:
+        self.lines.append(line)
+        self.transcript.received(self.name, line)
+        parts = split_in(line, self.pieces)
+        for part in parts[:-1]:
+            conn.sendall(part)
+            wait_consumed_by_peer(conn)
+        if len(parts) > 1:
+            poll(lambda: self.client_waiting() and sent_all_it_wrote(conn), 2.0)
+            early = bytes(pending) + peek(conn)
+            if early:
+                self.early.append((len(self.lines) - 1, early))
+                self.transcript.note(self.name, f"the client sent {len(early)} bytes before the echo was complete")
+        conn.sendall(parts[-1])
+        self.transcript.sent(self.name, line)
+
+
+def sent_all_it_wrote(conn: socket.socket) -> bool:
+    """Whether every byte the client wrote on conn has reached us (its send queue is empty)."""
+    theirs = procfs.connection(conn.getpeername()[1], conn.getsockname()[1])
+    return theirs is None or theirs.tx_queue == 0
 
 
 def peek(conn: socket.socket) -> bytes:

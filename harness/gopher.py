@@ -7,7 +7,9 @@ gated pieces: each piece only after the client application has read the
 previous one (/proc: our tx queue and the client's rx queue both empty), so a
 client that stops after one recv(), or after a short read, is caught every
 time, not by luck. Pieces are sized so that no piece is a multiple of a usual
-recv() size (1024, 4096, 65536).
+recv() size (1024, 4096, 65536). A client that half-closes after its request
+(shutdown(SHUT_WR)) gets the whole document, as from a real server: only a
+client whose program closed its socket is given up on (harness.fakes).
 
 Rule (as every fake): one connection, a deadline on every wait, the thread
 joined at the end of the check.
@@ -18,11 +20,9 @@ from __future__ import annotations
 import random
 import socket
 
-from harness import procfs
 from harness.compare import digest
-from harness.fakes import FakeServer, split_in
+from harness.fakes import FakeServer, split_in, wait_read_by_peer
 from harness.transcript import Transcript
-from harness.waiting import poll
 
 GOPHER_PORT = 70
 
@@ -55,22 +55,6 @@ def read_request(conn: socket.socket, timeout: float = 3.0, limit: int = 4096) -
     except TimeoutError:
         return bytes(buf), False
     return bytes(buf), b"\n" in buf
-
-
-def wait_read_by_client(conn: socket.socket, timeout: float = 3.0) -> str:
-    """'consumed' when the client read all we sent; 'gone' if it closed; 'stalled' at the deadline."""
-    mine, peer = conn.getsockname()[1], conn.getpeername()[1]
-
-    def state() -> str | None:
-        ours = procfs.connection(mine, peer)
-        theirs = procfs.connection(peer, mine)
-        if theirs is None or theirs.state != "ESTABLISHED":
-            return "gone"
-        if ours and ours.tx_queue == 0 and theirs.rx_queue == 0:
-            return "consumed"
-        return None
-
-    return poll(state, timeout) or "stalled"
 
 
 class FakeGopherServer(FakeServer):
@@ -111,11 +95,11 @@ class FakeGopherServer(FakeServer):
             self.pieces_sent += 1
             self.transcript.sent(self.name, part)
             if i < len(parts) - 1:
-                state = wait_read_by_client(conn)
+                state = wait_read_by_peer(conn)
                 self.gating.append(state)
                 if state != "consumed":
                     self.transcript.note(self.name, f"after piece {i + 1} the client "
-                                                    + ("closed the connection" if state == "gone" else
+                                                    + ("closed its socket" if state == "closed" else
                                                        "stopped reading") + "; not sending the rest")
                     return
         self.transcript.note(self.name, "closing the connection (end of document)")

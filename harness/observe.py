@@ -12,6 +12,7 @@ import os
 import platform
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from harness import procfs
@@ -22,11 +23,13 @@ _SYSCALLS = {
         43: "accept", 44: "sendto", 45: "recvfrom", 46: "sendmsg", 47: "recvmsg", 61: "wait4",
         202: "futex", 230: "clock_nanosleep", 232: "epoll_wait", 270: "pselect6", 271: "ppoll",
         281: "epoll_pwait", 288: "accept4", 441: "epoll_pwait2",
+        34: "pause", 128: "rt_sigtimedwait", 130: "rt_sigsuspend", 247: "waitid",
     },
     "aarch64": {
         63: "read", 64: "write", 72: "pselect6", 73: "ppoll", 22: "epoll_pwait", 101: "nanosleep",
         115: "clock_nanosleep", 98: "futex", 202: "accept", 242: "accept4", 203: "connect",
         206: "sendto", 207: "recvfrom", 211: "sendmsg", 212: "recvmsg", 260: "wait4",
+        95: "waitid", 133: "rt_sigsuspend", 137: "rt_sigtimedwait", 441: "epoll_pwait2",
     },
 }.get(platform.machine(), {})
 
@@ -105,19 +108,24 @@ def socket_fds(pid: int) -> dict[int, int]:
     return out
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time (user + system) of these processes' threads, from schedstat (ns)."""
-    total = 0
+def thread_dirs(pids: list[int]) -> Iterator[str]:
+    """/proc/PID/task/TID of every thread of these processes (those gone meanwhile skipped)."""
     for pid in pids:
         try:
             tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        for tid in tids:
-            try:
-                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                continue
+        yield from (f"/proc/{pid}/task/{tid}" for tid in tids)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) of these processes' threads, from schedstat (ns)."""
+    total = 0
+    for base in thread_dirs(pids):
+        try:
+            total += int(Path(f"{base}/schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
     return total / 1e9
 
 
@@ -133,7 +141,7 @@ def accept_queue_len(port: int) -> int | None:
     That is the LISTEN row's rx_queue in /proc/net/tcp{,6} (summed, for a program
     that listens on both). None when nothing listens on the port.
     """
-    rows = [r for r in procfs.socket_rows() if r.local_port == port and r.state == "LISTEN"]
+    rows = procfs.socket_rows(local_port=port, states=("LISTEN",))
     return sum(r.rx_queue for r in rows) if rows else None
 
 
@@ -189,15 +197,6 @@ def socket_states(pid: int) -> Counter[str]:
     for inode in socket_fds(pid).values():
         states[by_inode.get(inode, "CLOSE")] += 1
     return states
-
-
-def tcp_row_of(pid: int, local_port: int, remote_port: int) -> procfs.SocketRow | None:
-    """The row of the socket this process holds for local_port <-> remote_port."""
-    mine = set(socket_fds(pid).values())
-    for r in procfs.socket_rows():
-        if r.local_port == local_port and r.remote_port == remote_port and r.inode in mine:
-            return r
-    return None
 
 
 def blocked_in_threads(pids: list[int]) -> list[str | None]:

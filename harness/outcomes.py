@@ -12,16 +12,17 @@ as infrastructure trouble and retries it.
 
 from __future__ import annotations
 
-from typing import Literal
+from harness.schema import OUTCOMES, Outcome
 
-Outcome = Literal["passed", "failed", "timeout", "crashed", "error"]
-OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "timeout", "crashed", "error")
+__all__ = ["OUTCOMES", "CheckFailed", "CheckTimeout", "HarnessError", "Outcome", "ProgramCrashed",
+           "outcome_of"]
 
 
 class CheckFailed(AssertionError):
     """The student's program did something other than what the lab asks."""
 
     outcome: Outcome = "failed"
+    proof: object | None = None  # a harness.never_ready.Proof that the next start fails the same way
 
 
 class CheckTimeout(CheckFailed):

@@ -7,9 +7,12 @@ a foreign uid) are skipped, never raised.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import sockdiag
 
 TCP_STATES = {
     "01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1",
@@ -27,6 +30,18 @@ class SocketRow:
     tx_queue: int
     rx_queue: int  # for LISTEN rows: the accept-queue length
     inode: int
+    local_addr: str = ""  # e.g. 127.0.0.1, ::1, ::ffff:127.0.0.1 (as /proc/net/tcp6 shows v4-mapped peers)
+    remote_addr: str = ""
+
+
+def address(hex_addr: str) -> str:
+    """The address of a /proc/net/{tcp,tcp6} field ('0100007F', 32 hex digits for IPv6).
+
+    The kernel prints each 32-bit word in host byte order (little-endian here).
+    """
+    raw = bytes.fromhex(hex_addr)
+    raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(raw))
 
 
 def _net_dir() -> Path:
@@ -36,7 +51,22 @@ def _net_dir() -> Path:
     return p if p.exists() else Path("/proc/net")
 
 
-def socket_rows(protos: tuple[str, ...] = ("tcp", "tcp6")) -> list[SocketRow]:
+def socket_rows(protos: tuple[str, ...] = ("tcp", "tcp6"), *, local_port: int | None = None,
+                remote_port: int | None = None, states: tuple[str, ...] | None = None) -> list[SocketRow]:
+    """The sockets of these protocols in our network namespace, filtered by port and state.
+
+    Asked of the kernel by netlink (harness.sockdiag: only the matching sockets are
+    visited), else read from /proc/net and filtered here: the same rows either way.
+    """
+    found = sockdiag.query(protos, states=states, local_port=local_port, remote_port=remote_port)
+    if found is not None:
+        return [SocketRow(*row) for row in found]
+    return [r for r in proc_socket_rows(protos) if (local_port is None or r.local_port == local_port)
+            and (remote_port is None or r.remote_port == remote_port) and (states is None or r.state in states)]
+
+
+def proc_socket_rows(protos: tuple[str, ...] = ("tcp", "tcp6")) -> list[SocketRow]:
+    """Every row of /proc/net/{proto} (the whole hash table of the namespace is walked)."""
     rows: list[SocketRow] = []
     base = _net_dir()
     for proto in protos:
@@ -55,27 +85,33 @@ def socket_rows(protos: tuple[str, ...] = ("tcp", "tcp6")) -> list[SocketRow]:
                 local_port=int(f[1].rsplit(":", 1)[1], 16),
                 remote_port=int(f[2].rsplit(":", 1)[1], 16),
                 state=state, tx_queue=int(tx, 16), rx_queue=int(rx, 16), inode=int(f[9]),
+                local_addr=address(f[1].rsplit(":", 1)[0]), remote_addr=address(f[2].rsplit(":", 1)[0]),
             ))
     return rows
 
 
 def states_on_port(port: int) -> set[str]:
-    return {r.state for r in socket_rows() if r.local_port == port}
+    return {r.state for r in socket_rows(local_port=port)}
 
 
 def connection(local_port: int, remote_port: int) -> SocketRow | None:
-    for r in socket_rows():
-        if r.local_port == local_port and r.remote_port == remote_port and r.state != "LISTEN":
+    for r in socket_rows(local_port=local_port, remote_port=remote_port):
+        if r.state != "LISTEN":
             return r
     return None
 
 
 def socket_inodes(pid: int) -> set[int]:
+    return socket_inodes_seen(pid) or set()
+
+
+def socket_inodes_seen(pid: int) -> set[int] | None:
+    """Inodes of the sockets pid holds; None when its fd table is unreadable (gone, or no ptrace rights)."""
     found: set[int] = set()
     try:
         entries = os.listdir(f"/proc/{pid}/fd")
     except OSError:
-        return found
+        return None
     for fd in entries:
         try:
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
@@ -86,27 +122,44 @@ def socket_inodes(pid: int) -> set[int]:
     return found
 
 
-def stat_fields(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (index 0 = state)."""
+def _read_stat(pid: int | str) -> bytes | None:
+    # os.open/os.read: a third of what pathlib's read_text costs, and children_map reads
+    # one of these for every process of the machine (or container) at every look.
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
-    return raw[raw.rfind(")") + 2:].split()
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (index 0 = state)."""
+    raw = _read_stat(pid)
+    if not raw:
+        return None
+    return raw[raw.rfind(b")") + 2:].decode("ascii", "replace").split()
 
 
 def children_map() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
-            f = stat_fields(int(name))
-            if f:
-                kids.setdefault(int(f[1]), []).append(int(name))
+            raw = _read_stat(name)
+            if raw:
+                # the fields after the command name: state, ppid, ...
+                ppid = int(raw[raw.rfind(b")") + 2:].split(None, 2)[1])
+                kids.setdefault(ppid, []).append(int(name))
     return kids
 
 
-def descendants(pid: int) -> list[int]:
-    kids = children_map()
+def descendants(pid: int, kids: dict[int, list[int]] | None = None) -> list[int]:
+    """Every process below pid (kids: a children_map already taken, to scan /proc only once)."""
+    kids = children_map() if kids is None else kids
     out: list[int] = []
     todo = list(kids.get(pid, []))
     while todo:

@@ -1,49 +1,51 @@
-"""`Lab`: what a check gets from the `lab` fixture.
+"""`LabSession`: what a check gets from the `lab` fixture.
 
-One Lab per check. It starts the student's program (afresh for every check),
+The check writer's API (everything else on the object is the harness's own):
+
+    the lab          lab.port, lab.file, lab.source_path(file=None), lab.setting(key, default),
+                     lab.host_address(name), lab.hosts_redirected, lab.isolated
+    its program      lab.server(args), lab.start(args, stdin, file), lab.run(args, stdin, timeout, file),
+                     lab.finish(program, timeout), lab.watch_server(program), lab.last_program()
+    our side         lab.connect(name), lab.adopt(connection), lab.connections(), lab.last_connection(),
+                     lab.fake(server), lab.last_fake(), lab.transcript (hand it to a fake server)
+    the sandbox      lab.set_sysctl(name, value)
+    feedback         lab.note(text), lab.hint = "how to try this by hand"
+
+One LabSession per check. It starts the student's program (afresh for every check),
 opens scripted connections and fake servers, keeps the transcript, and tears
-everything down at the end, in the order that leaves no socket state behind:
-harness clients abort first (RST), then programs are stopped, then fake
-servers close.
+everything down at the end, in the order that leaves no socket state behind
+(harness.leftovers lists every source):
+
+  1. every harness client aborts (RST): Conversations, and raw sockets a probe
+     made and left open, *before* any program is stopped, so no end of theirs
+     is left in FIN_WAIT or TIME_WAIT on the lab's port;
+  2. programs are stopped (everything they started dies with them);
+  3. fake servers close, and whatever socket of theirs is still open aborts;
+  4. without a private network namespace per check (Docker, the fallback,
+     Gradescope): what is still on the lab's port is removed (TIME_WAIT),
+     killed (an orphan that left the process group) or waited for, with a
+     deadline. The next check's `begin` demands a clean port.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import netns
+from harness import leftovers, netns, never_ready, procfs
 from harness.conversation import Conversation
 from harness.fakes import FakeServer
+from harness.labspec import LabSpec
 from harness.launch import Containment, StudentProgram, describe_exit
-from harness.outcomes import CheckTimeout
-from harness.readiness import wait_until_listening
+from harness.outcomes import CheckFailed, CheckTimeout, HarnessError, ProgramCrashed
+from harness.readiness import BUDGET, wait_until_listening
 from harness.transcript import Transcript
 
 
-@dataclass(slots=True)
-class LabSpec:
-    """The part of assignment.yml the harness needs."""
-
-    name: str
-    file: str
-    kind: str  # server | client
-    port: int | None = None
-    protocol: str = "tcp"
-    try_by_hand: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_yaml(cls, data: dict[str, Any]) -> LabSpec:
-        known = {"name", "file", "kind", "port", "protocol", "try_by_hand"}
-        return cls(**{k: data[k] for k in known if k in data},
-                   extra={k: v for k, v in data.items() if k not in known})
-
-
-class Lab:
+class LabSession:
     def __init__(self, spec: LabSpec, *, submission: Path, out_dir: Path,
-                 containment: Containment, isolated: bool) -> None:
+                 containment: Containment, isolated: bool, proofs: never_ready.Proofs | None = None,
+                 check: str = "") -> None:
         self.spec = spec
         self.submission = submission
         self.out_dir = out_dir
@@ -57,11 +59,50 @@ class Lab:
         self.fakes: list[FakeServer] = []
         self.hint = ""  # a check may set a specific way to try it by hand
         self.early_exits: list[str] = []
+        self.began = leftovers.now()
+        self.leftovers: list[leftovers.Leftover] = []  # what teardown could not remove from the port
+        self.check = check
+        self.proofs = proofs if proofs is not None else never_ready.Proofs()  # shared by the run's checks
+        self.sysctls: dict[str, str] = {}
+        self.replayed: list[str] = []  # early-exit notes of a start that was not repeated (never_ready)
+        self._found: never_ready.Proof | None = None
+
+    @property
+    def shared_port(self) -> int | None:
+        """The lab's TCP port, when one network namespace serves every check (no fresh one each)."""
+        return self.spec.port if self.spec.port and self.spec.protocol == "tcp" and not self.isolated else None
+
+    def begin(self) -> None:
+        """Before the check: in a shared namespace the lab's port must be clean (else HarnessError)."""
+        self.began = leftovers.now()
+        if self.shared_port is not None:
+            leftovers.ensure_clean(self.shared_port)
 
     @property
     def port(self) -> int:
+        """The lab's port (assignment.yml `port:`)."""
         assert self.spec.port is not None, f"lab {self.spec.name} has no port"
         return self.spec.port
+
+    @property
+    def file(self) -> str:
+        """The file the student hands in (assignment.yml `file:`), e.g. "echo_server.py"."""
+        return self.spec.file
+
+    def source_path(self, file: str | None = None) -> Path:
+        """Where the student's `file` (default: the lab's own) is, to read it (not run it)."""
+        return self.submission / (file or self.spec.file)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A lab-specific key of assignment.yml (one the harness itself does not read)."""
+        return self.spec.extra.get(key, default)
+
+    def host_address(self, name: str) -> str:
+        """The IP address assignment.yml's `hosts:` gives `name` (a fake server binds it)."""
+        try:
+            return self.spec.hosts[name]
+        except KeyError:
+            raise HarnessError(f"lab {self.spec.name}: assignment.yml has no hosts: entry for {name}") from None
 
     # ---- the student's program --------------------------------------------
     def start(self, args: list[str] | tuple[str, ...] = (), stdin: bytes | Path | None = None,
@@ -75,16 +116,64 @@ class Lab:
         return program.start()
 
     def server(self, args: list[str] | tuple[str, ...] = (), timeout: float = 5.0) -> StudentProgram:
-        """Start the student's server and wait until it listens on the lab's port."""
+        """Start the student's server and wait until it listens on the lab's port.
+
+        If an earlier check proved that this very start never gets there
+        (harness.never_ready), fail at once the way that check did.
+        """
+        key = self._start_key(args)
+        proof = self.proofs.get(key, timeout)
+        if proof is not None:
+            self._replay(proof, timeout)
         program = self.start(args)
         self.servers.add(id(program))
-        wait_until_listening(program, self.port, self.spec.protocol, timeout)
+        try:
+            wait_until_listening(program, self.port, self.spec.protocol, timeout, check=self.check)
+        except CheckFailed as exc:
+            if isinstance(exc.proof, never_ready.Proof) and self._trusted(exc.proof):
+                self._found = exc.proof
+                self.proofs.add(key, exc.proof)
+            raise
         return program
+
+    def _start_key(self, args: list[str] | tuple[str, ...]) -> tuple[object, ...]:
+        """Everything of a start's surroundings that could change how the program starts."""
+        return (self.spec.file, tuple(args), tuple(sorted(self.sysctls.items())),
+                tuple(type(f).__name__ for f in self.fakes), frozenset(procfs.states_on_port(self.port)))
+
+    def _trusted(self, proof: never_ready.Proof) -> bool:
+        # On the machine's own loopback (the fallback), another program of the machine may take
+        # the port between our check that it is clean and the student's bind: no proof then.
+        shared = not self.isolated and self.containment.mode == "group"
+        return not (proof.kind == "exited" and shared and "Address already in use" in proof.message)
+
+    def _replay(self, proof: never_ready.Proof, timeout: float) -> None:
+        self.note(f"{self.spec.file} was not started again: in the check '{proof.check}' the same start "
+                  f"{'exited' if proof.kind == 'exited' else 'never got to listen'}, and /proc showed that it "
+                  f"would every time (set {never_ready.FAIL_FAST_VAR}=0 to start it anyway)")
+        if proof.died_early:
+            self.replayed.append(proof.died_early)
+        error = ProgramCrashed if proof.kind == "exited" else CheckTimeout
+        raise error(proof.message.replace(BUDGET, f"{timeout:g}"))
 
     def run(self, args: list[str] | tuple[str, ...] = (), stdin: bytes | Path | None = None,
             timeout: float = 5.0, file: str | None = None) -> StudentProgram:
         """Run the student's client to completion (CheckTimeout if it does not finish)."""
         return self.finish(self.start(args, stdin, file), timeout)
+
+    def watch_server(self, program: StudentProgram) -> StudentProgram:
+        """Treat a program started with start() as a server: if it dies during the check,
+        the feedback says so with its stderr (lab.server() does this itself)."""
+        self.servers.add(id(program))
+        return program
+
+    def last_program(self) -> StudentProgram | None:
+        """The program started last in this check, or None."""
+        return self.programs[-1] if self.programs else None
+
+    def program_notes(self) -> list[str]:
+        """What the programs' own observers noticed (an OOM kill, output past the cap)."""
+        return [note for program in self.programs for note in program.notes()]
 
     def finish(self, program: StudentProgram, timeout: float = 5.0) -> StudentProgram:
         """Wait for a started program to exit (CheckTimeout if it does not within timeout)."""
@@ -100,22 +189,45 @@ class Lab:
 
     # ---- the harness's side ------------------------------------------------
     def connect(self, name: str = "client", port: int | None = None, **kw: Any) -> Conversation:
-        conv = Conversation(port or self.port, self.transcript, name=name, **kw)
-        self.conversations.append(conv)
-        return conv
+        """A scripted TCP client to the lab's port (harness.conversation), aborted at teardown."""
+        return self.adopt(Conversation(port or self.port, self.transcript, name=name, **kw))
+
+    def adopt(self, connection: Conversation) -> Conversation:
+        """A connection made by other means (a quiet client, a UDP peer): teardown aborts it too."""
+        self.conversations.append(connection)
+        return connection
+
+    def connections(self) -> tuple[Conversation, ...]:
+        """Every connection of this check, in the order they were made."""
+        return tuple(self.conversations)
+
+    def last_connection(self) -> Conversation:
+        """The connection made last (HarnessError if none was)."""
+        if not self.conversations:
+            raise HarnessError("the check made no connection yet")
+        return self.conversations[-1]
 
     def fake(self, server: FakeServer) -> FakeServer:
+        """Start a fake server (harness.fakes and friends); it stops at teardown."""
         self.fakes.append(server)
         return server.start()
+
+    def last_fake(self) -> FakeServer:
+        """The fake server started last (HarnessError if none was)."""
+        if not self.fakes:
+            raise HarnessError("the check started no fake server yet")
+        return self.fakes[-1]
 
     def set_sysctl(self, name: str, value: str) -> bool:
         """Only inside a private network namespace, or if the sandbox preset it (Docker's
         sysctls=, from assignment.yml `sysctls:`); False (and a note) elsewhere."""
+        self.sysctls[name] = value
         ok = " ".join((netns.get_sysctl(name) or "").split()) == " ".join(value.split()) or (self.isolated and netns.set_sysctl(name, value))
         self.transcript.note("harness", f"sysctl {name}={value}: {'set' if ok else 'not available here'}")
         return ok
 
     def note(self, text: str) -> None:
+        """A line of the check's transcript ("What happened:" in the feedback)."""
         self.transcript.note("harness", text)
 
     def died_early(self) -> list[str]:
@@ -128,13 +240,26 @@ class Lab:
         return out
 
     def teardown(self) -> None:
-        self.early_exits = self.died_early()
+        """Stop everything, in the order of the module docstring."""
+        self.early_exits = self.replayed + self.died_early()
+        if self._found is not None and self._found.kind == "exited":
+            self._found.died_early = "\n\n".join(self.early_exits)
         for conv in self.conversations:
             try:
                 conv.abort()
             except OSError:
                 pass
+        if self.spec.port:
+            leftovers.abort_harness_sockets(self.spec.port, clients_only=True)
         for program in self.programs:
             program.stop()
         for fake in self.fakes:
             fake.stop()
+        if self.spec.port:
+            leftovers.abort_harness_sockets(self.spec.port, clients_only=False)
+        port = self.shared_port
+        if port is not None:
+            orphans_since = self.began if self.containment.mode == "group" else None
+            self.leftovers = leftovers.clear(port, since=orphans_since)
+            if self.leftovers:
+                self.note(f"port {port} still holds {'; '.join(map(str, self.leftovers[:5]))} after the check")

@@ -12,7 +12,9 @@ makes partial sends certain rather than lucky:
     (`hold_off`), which is when /proc shows how the client waits;
   * then it reads everything, checking every byte against the known pattern
     as it arrives (length, SHA-256, first differing offset) without ever
-    building the whole expected stream, and watches for EOF.
+    building the whole expected stream, and watches for EOF;
+  * at EOF it closes its side, as a real server does, so a client that
+    half-closes (shutdown(SHUT_WR)) and reads until the server closes ends.
 
 Rule: every wait has a deadline and is a poll on kernel state (harness.waiting);
 the only sleep is the measurement window of `busy_over`.
@@ -62,7 +64,7 @@ def meaning(syscall: str) -> str:
     return WHAT_IT_MEANS.get(syscall, f"in system call {syscall}")
 
 
-def describe_samples(seen: Counter[str]) -> str:
+def describe_sample_counts(seen: Counter[str]) -> str:
     total = sum(seen.values()) or 1
     return ", ".join(f"{meaning(s)} ({100 * n // total}% of {total} samples)" for s, n in seen.most_common(3))
 
@@ -91,7 +93,7 @@ class PatternCheck:
         if self.first_difference is None:
             want = self.expected(self.received, len(chunk))
             if chunk != want:
-                i = next((k for k, (a, b) in enumerate(zip(chunk, want)) if a != b), len(want))
+                i = next((k for k, (a, b) in enumerate(zip(chunk, want, strict=False)) if a != b), len(want))
                 off = self.received + i
                 self.first_difference = off
                 lo = max(0, off - self.VIEW)
@@ -236,8 +238,28 @@ class SlowReader:
             return None, seen
         self.transcript.note(self.name, (
             f"held off reading: {self.queued()} bytes queued here, {self.client_unacked()} unacknowledged "
-            f"in the client's send buffer; the client is {meaning(state) if state else describe_samples(seen)}"))
+            f"in the client's send buffer; the client is {meaning(state) if state else describe_sample_counts(seen)}"))
         return state, seen
+
+    def wait_full(self, timeout: float = 2.0) -> bool:
+        """Wait until the data stands still: bytes queued on both sides and no byte moving.
+
+        While we read nothing, the queues grow only while the client can still
+        hand data to the kernel. Once two readings in a row (a poll step
+        apart) are equal and non-empty, both buffers are full: from then on
+        send() can take nothing, so whatever the client does is waiting or
+        spinning, and a CPU measurement judges exactly that.
+        """
+        last: tuple[int, int] | None = None
+
+        def standing_still() -> bool:
+            nonlocal last
+            now = (self.queued(), self.client_unacked())
+            still = now == last and now[0] > 0 and now[1] > 0
+            last = now
+            return still
+
+        return bool(poll(standing_still, timeout))
 
     # ---- reading -----------------------------------------------------------
     def drain(self, check: PatternCheck, idle: float = 3.0, overall: float = 15.0) -> Drained:
@@ -260,6 +282,7 @@ class SlowReader:
                 break
             if not chunk:
                 ended = "eof"
+                self._hang_up()
                 break
             check.feed(chunk)
             last = time.monotonic()
@@ -275,6 +298,16 @@ class SlowReader:
         self.transcript.note(self.name, f"read {check.received} bytes in {seconds:.2f} s, {how}")
         return Drained(check=check, ended=ended, seconds=seconds, problem=check.problem())
 
+    def _hang_up(self) -> None:
+        """At the client's end of stream, close our side, as a real server does.
+
+        The client's FIN may be a half-close (shutdown(SHUT_WR)) after which it
+        reads until we close: it must get that end of stream, not wait forever.
+        """
+        assert self.conn is not None
+        self.conn.close()
+        self.transcript.note(self.name, "closed the connection after the client's end of stream")
+
     def close(self) -> None:
         for s in (self.conn, self.listener):
             if s is not None:
@@ -286,23 +319,17 @@ def _scheduling(pids: list[int]) -> tuple[float, float, int]:
     waiting for a CPU (/proc/PID/task/TID/schedstat), and how many times a thread
     went to sleep by itself (voluntary_ctxt_switches)."""
     on_cpu = waiting = sleeps = 0
-    for pid in pids:
+    for base in observe.thread_dirs(pids):
         try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
+            with open(f"{base}/schedstat") as f:
+                fields = f.read().split()
+            on_cpu += int(fields[0])
+            waiting += int(fields[1])
+            with open(f"{base}/status") as f:
+                sleeps += next((int(line.split()[1]) for line in f
+                                if line.startswith("voluntary_ctxt_switches:")), 0)
+        except (OSError, ValueError, IndexError):
             continue
-        for tid in tids:
-            base = f"/proc/{pid}/task/{tid}"
-            try:
-                with open(f"{base}/schedstat") as f:
-                    fields = f.read().split()
-                on_cpu += int(fields[0])
-                waiting += int(fields[1])
-                with open(f"{base}/status") as f:
-                    sleeps += next((int(line.split()[1]) for line in f
-                                    if line.startswith("voluntary_ctxt_switches:")), 0)
-            except (OSError, ValueError, IndexError):
-                continue
     return on_cpu / 1e9, waiting / 1e9, sleeps
 
 

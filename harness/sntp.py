@@ -34,7 +34,7 @@ REFERENCE_BEFORE = 60.0
 def ntp_timestamp(t: float) -> bytes:
     """Unix time -> 64-bit NTP timestamp (32.32 fixed point, big-endian)."""
     whole = int(t)
-    frac = int(round((t - whole) * 2**32)) & 0xFFFFFFFF
+    frac = round((t - whole) * 2**32) & 0xFFFFFFFF
     return struct.pack("!II", whole + NTP_DELTA, frac)
 
 

@@ -4,13 +4,17 @@ For labs about SO_REUSEADDR (reuse_addr): the real workflow is "stop the
 server while clients are connected, start it again at once". The moves, in
 order (notes/probing.md §3, Recipe A):
 
-  1. `wait_accepted`: each harness client is provably accepted (one of the
-     server's processes holds the server end of the connection), so stopping
-     the server closes *connections*, not just a listener. Nobody sends any
-     data: unread data turns a close into a RST, and a RST leaves no
-     TIME_WAIT behind.
+  1. `wait_accepted`: each harness client is provably accepted: one of the
+     server's processes holds the server end of the connection, or the server
+     has already closed it (the server end is in FIN_WAIT1/FIN_WAIT2: only an
+     accept()ed socket can send a FIN; a connection still in the listen queue
+     gets a RST when the listener closes). Either way the server, not the
+     client, closes first, which is what puts TIME_WAIT on the lab's port.
+     Nobody sends any data: unread data turns a close into a RST, and a RST
+     leaves no TIME_WAIT behind.
   2. `stop_server_first`: the server is stopped (SIGINT, then kill); the
-     kernel closes its sockets, so the *server* closes first. Each client
+     kernel closes the sockets it still holds, so the *server* closes first
+     (a server that closed each connection at once has done so already). Each client
      reads to EOF (so no unread data on our side either) and closes normally:
      the server's end goes FIN_WAIT2 -> TIME_WAIT on the lab's port, for 60 s.
   3. `prove_armed`: TIME_WAIT (or FIN_WAIT2) is on the port, nothing listens
@@ -35,36 +39,46 @@ from harness import procfs
 from harness.conversation import Conversation
 from harness.launch import StudentProgram, describe_exit
 from harness.outcomes import CheckFailed, HarnessError, ProgramCrashed
-from harness.session import Lab
+from harness.session import LabSession
 from harness.waiting import poll
 
 TRAP_STATES = frozenset({"TIME_WAIT", "FIN_WAIT2"})
 
 
-def server_end_held(program: StudentProgram, port: int, client: Conversation) -> bool:
-    """One of the program's processes holds the server end of this connection (it was accept()ed)."""
+# The server end of a connection the server itself has closed (shutdown or close) and the
+# client has not: it sent its FIN, so it was accept()ed.
+CLOSED_BY_SERVER = frozenset({"FIN_WAIT1", "FIN_WAIT2"})
+
+
+def accepted_state(program: StudentProgram, port: int, client: Conversation) -> str | None:
+    """'held' or 'closed' once the server has accept()ed `client`, None while it waits in the listen queue."""
     row = procfs.connection(port, client.local_port)
-    if row is None or row.inode == 0:  # inode 0: still in the accept queue, no file yet
-        return False
-    return any(row.inode in procfs.socket_inodes(pid) for pid in program.pids())
+    if row is None:
+        return None
+    if row.state in CLOSED_BY_SERVER:
+        return "closed"
+    if row.inode == 0:  # ESTABLISHED with inode 0: still in the accept queue, no file yet
+        return None
+    return "held" if any(row.inode in procfs.socket_inodes(pid) for pid in program.pids()) else None
 
 
 def wait_accepted(program: StudentProgram, port: int, client: Conversation, timeout: float = 3.0) -> None:
-    """Wait until the server has accept()ed `client`; CheckFailed if it exits or never does."""
-    def accepted() -> str | bool:
+    """Wait until the server has accept()ed `client` (held or closed it); CheckFailed if it exits or never does."""
+    def accepted() -> str | None:
         if not program.running():
             return "exited"
-        return server_end_held(program, port, client)
+        return accepted_state(program, port, client)
 
     state = poll(accepted, timeout)
     if state == "exited" or not program.running():
         raise CheckFailed(
             f"The server {describe_exit(program.poll() or 0)} while {client.name} was connected; it must keep "
             f"running (and accepting) until it is interrupted.\nIts stderr ends with:\n{program.stderr_tail()}")
-    if not state:
+    if state is None:
         raise CheckFailed(f"The server did not accept {client.name}'s connection within {timeout:g} s "
                           "(it stayed in the listen queue). Does the server call accept() in a loop?")
-    client.transcript.note(client.name, "the server has accepted this connection")
+    how = "holds it" if state == "held" else "has closed it already (its FIN arrived)"
+    client.transcript.note(client.name, f"the server has accepted this connection and {how}")
 
 
 def stop_server_first(program: StudentProgram, clients: list[Conversation], timeout: float = 3.0) -> None:
@@ -112,7 +126,7 @@ def prove_armed(port: int, timeout: float = 2.0) -> set[str]:
     return set(seen)
 
 
-def start_server(lab: Lab, timeout: float = 5.0) -> StudentProgram:
+def start_server(lab: LabSession, timeout: float = 5.0) -> StudentProgram:
     """lab.server(), but a crash caused by a trap left over from an earlier run is our fault.
 
     With its own network namespace per check (lab.isolated) the port is always

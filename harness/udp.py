@@ -24,11 +24,11 @@ from harness.compare import describe_bytes_mismatch, shorten
 from harness.fakes import FakeServer
 from harness.outcomes import CheckFailed, CheckTimeout
 from harness.transcript import Transcript
-from harness.waiting import Deadline, poll
+from harness.waiting import Deadline
 
 if TYPE_CHECKING:
     from harness.conversation import Conversation
-    from harness.session import Lab
+    from harness.session import LabSession
 
 HOST = "127.0.0.1"
 MAX_DATAGRAM = 65507  # IPv4: 65535 - 8 (UDP header) - 20 (IP header)
@@ -131,17 +131,17 @@ class DatagramPeer:
         raise CheckFailed(f"{self.name} received the wrong reply{what}:\n{problem}")
 
     def abort(self) -> None:
-        """Close (the name matches Conversation, so Lab's teardown closes these too)."""
+        """Close (the name matches Conversation, so LabSession's teardown closes these too)."""
         if self.sock.fileno() >= 0:
             self.sock.close()
 
     close = abort
 
 
-def udp_client(lab: Lab, name: str = "client", source: str = HOST, port: int | None = None) -> DatagramPeer:
+def udp_client(lab: LabSession, name: str = "client", source: str = HOST, port: int | None = None) -> DatagramPeer:
     """A DatagramPeer to the lab's port, closed by the lab's teardown like its TCP conversations."""
     peer = DatagramPeer(port or lab.port, lab.transcript, name=name, source=source)
-    lab.conversations.append(cast("Conversation", peer))  # teardown only calls .abort()
+    lab.adopt(cast("Conversation", peer))  # teardown only calls .abort()
     return peer
 
 
@@ -220,6 +220,3 @@ class FakeUdpServer(FakeServer):
     def received(self) -> list[Datagram]:
         with self._lock:
             return list(self.requests)
-
-    def wait_requests(self, n: int, timeout: float) -> bool:
-        return bool(poll(lambda: len(self.received()) >= n, timeout))
