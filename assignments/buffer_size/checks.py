@@ -90,10 +90,10 @@ def test_follows_system_default(lab):
     """On a system with another default send buffer size, the [Before] line shows that one (nothing hard-coded)."""
     if lab.set_sysctl("net.ipv4.tcp_wmem", "4096 24576 4194304"):
         lab.note("the default send buffer size of a TCP socket is now 24576 (net.ipv4.tcp_wmem)")
-    elif not calls_getsockopt(lab.submission / lab.spec.file):
+    elif not calls_getsockopt(lab.source_path()):
         raise CheckFailed(
             "This sandbox cannot change the system's default buffer size, so the source was read instead: "
-            f"{lab.spec.file} never calls getsockopt(), so the numbers it prints cannot come from the socket.")
+            f"{lab.file} never calls getsockopt(), so the numbers it prints cannot come from the socket.")
     else:
         lab.note("this sandbox cannot change net.ipv4.tcp_wmem: the source calls getsockopt(); "
                  "comparing with this system's default")

@@ -18,7 +18,7 @@ HOST = "quux.org"
 
 def fake_gopher(lab, document, pieces=5):
     """Start the fake server; the HOST argument to pass to the program."""
-    address = lab.spec.extra["hosts"][HOST]
+    address = lab.host_address(HOST)
     try:
         server = FakeGopherServer(lab.transcript, address, document, pieces=pieces)
     except OSError as exc:
@@ -61,7 +61,7 @@ def test_selector_exact(lab):
     selector = f"/Software/Gopher/releases-{random.randrange(1000, 9999)}.txt"
     expected = selector.encode() + b"\r\n"
     program = lab.run([host, selector], timeout=10)
-    server = lab.fakes[-1]
+    server = lab.last_fake()
     if server.request is None:
         raise CheckFailed(f"The program never connected to {HOST} port 70 (exit status {program.returncode}).\n"
                           f"Its stderr ends with:\n{program.stderr_tail()}")

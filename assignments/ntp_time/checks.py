@@ -18,7 +18,7 @@ def fake_ntp(lab, answer):
     if not lab.hosts_redirected:
         raise HarnessError(f"this sandbox cannot redirect {HOST} to the grader's fake server; "
                            "run the check with namespaces or Docker")
-    address = lab.spec.extra["hosts"][HOST]
+    address = lab.host_address(HOST)
     try:
         server = FakeSntpServer(lab.transcript, address, random_server_time(), answer=answer)
     except OSError as exc:

@@ -23,7 +23,7 @@ from harness.readiness import owned_listener
 from harness.waiting import poll
 
 LINE = re.compile(r"Trivial Server launched on socket: \('([^']*)', (\d+)\)")
-PORT_RANGE = "40000 40999"
+PORT_RANGE = "40000 40999"  # set in the check's own namespace, so a fixed port cannot pass by luck
 WINDOW, SAMPLES = 1.0, 40
 
 
@@ -41,7 +41,7 @@ def running_share(pids):
                 continue
             if raw[raw.rfind(")") + 2:].startswith("R"):
                 return 1
-    return 0  # set in the check's own namespace, so a fixed port cannot pass by luck
+    return 0
 
 
 def launch(lab):
@@ -136,11 +136,11 @@ def test_ephemeral_port(lab):
         low, high = map(int, PORT_RANGE.split())
     else:
         low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
-        fixed = [p for p in ports_bound_in_source(lab.submission / lab.spec.file) if p]
+        fixed = [p for p in ports_bound_in_source(lab.source_path()) if p]
         if fixed:
             raise CheckFailed(
                 f"This sandbox cannot narrow the system's range of free ports, so the source was read instead: "
-                f"{lab.spec.file} binds the fixed port {fixed[0]}. Bind to port 0 and let the system choose.")
+                f"{lab.file} binds the fixed port {fixed[0]}. Bind to port 0 and let the system choose.")
     lab.note(f"the system picks free ports between {low} and {high} here")
     _program, _address, port = launch(lab)
     if not low <= port <= high:

@@ -13,7 +13,7 @@ import pytest
 
 from harness.compare import describe_bytes_mismatch, describe_lines_mismatch
 from harness.fakes import FragmentingEchoServer
-from harness.observe import RECEIVING, blocked_in
+from harness.observe import RECEIVING, blocked_in_threads
 from harness.outcomes import CheckFailed
 
 
@@ -22,10 +22,17 @@ def echo_session(lab, stdin, timeout=5.0):
     started = []
 
     def client_waiting():
-        if not started:
+        # Provably waiting for the rest of the echo: no thread of the client's
+        # process runs, and one is blocked in a receive (recv, readline, select,
+        # a socket time-out's poll). Every thread counts, so a client whose main
+        # thread waits on a reader thread is seen waiting too.
+        pid = started[0].main_pid() if started else None
+        if pid is None:
             return False
-        state = blocked_in(started[0].main_pid() or 0)
-        return state is None or state in RECEIVING  # None: /proc unreadable, no evidence either way
+        states = [s for s in blocked_in_threads([pid]) if s]
+        if not states:
+            return True  # /proc unreadable: no evidence either way
+        return "running" not in states and any(s in RECEIVING for s in states)
 
     server = lab.fake(FragmentingEchoServer(lab.port, lab.transcript, pieces=3, client_waiting=client_waiting))
     program = lab.start(stdin=stdin)

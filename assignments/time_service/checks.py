@@ -78,8 +78,8 @@ CLIENT_TRY = ("python3 time_server.py      # terminal 1 (or: printf 'Fri Feb 13 
 
 def run_client(lab, args=(), timeout=5.0):
     """Run time_client.py (the lab's second file) to completion."""
-    client_file = lab.spec.extra.get("client_file", "time_client.py")
-    problem = compile_problem(lab.submission / client_file)
+    client_file = lab.setting("client_file", "time_client.py")
+    problem = compile_problem(lab.source_path(client_file))
     if problem:
         raise ProgramCrashed(f"{client_file} cannot be started:\n{problem}")
     return lab.run(args, timeout=timeout, file=client_file)
