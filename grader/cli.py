@@ -4,6 +4,7 @@
     grader check LAB PATH [--json]       grade one submission (students' pre-check)
     grader selftest [LAB...]             references pass, known-bad variants fail their check
     grader grade LAB SUBMISSIONS --out DIR    grade a whole class (instructors)
+    grader worker --broker redis://HOST       grade what `grader grade --broker` sends (one per machine)
 
 Exit status: 0 every check passed, 1 some check failed, 2 usage or bad input,
 3 grader or sandbox trouble (an `error` outcome, never a student's zero).
@@ -75,9 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules() -> list:  # type: ignore[type-arg]
     """Sub-commands that live in their own modules (each has add_parsers(sub) and COMMANDS)."""
-    from grader import batch_cli, course_cli, image_cli
+    from grader import batch_cli, course_cli, image_cli, worker_cli
 
-    return [batch_cli, image_cli, course_cli]
+    return [batch_cli, image_cli, course_cli, worker_cli]
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as exc:
         if args.debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
@@ -118,8 +119,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from grader.backends import RunRequest, get_backend
+    from grader.intake import take_in, with_notes
     from grader.reports.terminal import LiveChecks, render
-    from grader.submission import resolve, staged_single_file
+    from grader.scratch import owned_scratch, sweep_abandoned
+    from grader.submission import resolve
 
     lab = get_lab(args.lab)
     for name in ([args.explain] if args.explain else []) + list(args.only or []):
@@ -127,21 +130,23 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"lab {lab.name} has no check '{name}'{did_you_mean(name, lab.check_names())}; "
                              f"its checks: {', '.join(lab.check_names())}")
     folder = resolve(lab, args.path)
-    staging = None
-    if args.path.is_file():
-        folder, staging = staged_single_file(args.path)
-    try:
+    sweep_abandoned()
+    # A clean copy (a single file ships no neighbours; big extras and outside links are left out, with a note).
+    with owned_scratch("grader-check-") as scratch:
+        intake = take_in(lab, args.path if args.path.is_file() else folder, scratch / "submission")
         backend = get_backend(args.backend)
-        live = None if args.json else LiveChecks(sys.stdout)
+        # The Docker sandbox reports when its container is done, not check by check: say so, rather
+        # than promise a live list it cannot give.
+        live = None if args.json or args.backend == "docker" else LiveChecks(sys.stdout)
+        if args.backend == "docker" and not args.json:
+            print("(the Docker sandbox shows the checks when its container has finished)", flush=True)
         if live:
             print(f"Checking {lab.name} ({lab.file}) in the {backend.name} sandbox:", flush=True)
         only = (args.explain,) if args.explain else tuple(args.only or ())
         overrides = _course_overrides(args.config, lab.name) if args.config else {}
-        report = backend.run(RunRequest(lab=lab, submission=folder, only=only, explain=bool(args.explain),
-                                        progress=live, include_hidden=args.include_hidden, overrides=overrides))
-    finally:
-        if staging is not None:
-            staging.cleanup()
+        report = with_notes(backend.run(RunRequest(
+            lab=lab, submission=intake.folder, only=only, explain=bool(args.explain), progress=live,
+            include_hidden=args.include_hidden, overrides=overrides)), intake.notes)
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=1) + "\n")
     else:
@@ -158,21 +163,27 @@ def _course_overrides(config: Path, lab: str) -> dict[str, dict[str, object]]:
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:
+    from grader.atomic import write_atomic
     from grader.backends import get_backend
-    from grader.reports.junit import junit_xml
+    from grader.reports.junit import selftest_junit
     from grader.selftest import changed_outcomes, cpu_load, describe_change, print_verdict, run_selftest
 
     labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
     if args.repeat < 1 or args.jobs < 1:
         raise UsageError("--repeat and --jobs must be at least 1")
-    backend = get_backend(args.backend)
-    with cpu_load(os.cpu_count() or 1 if args.load else 0):
-        runs = run_selftest(labs, backend, args.jobs, args.repeat, on_verdict=print_verdict())
+    # warm: the selftest runs every program of every lab, so its runners fork from one zygote
+    backend = get_backend(args.backend, warm=True) if args.backend == "local" else get_backend(args.backend)
+    try:
+        with cpu_load(os.cpu_count() or 1 if args.load else 0):
+            runs = run_selftest(labs, backend, args.jobs, args.repeat, on_verdict=print_verdict())
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
     verdicts = [v for run in runs for v in run]
     bad = [v for v in verdicts if not v.ok]
     if args.junit:
-        args.junit.write_bytes(junit_xml((f"{v.subject.label}#{i // len(runs[0]) + 1}", v.report)
-                                         for i, v in enumerate(verdicts)))
+        write_atomic(args.junit, selftest_junit(verdicts, len(runs)))
     print(f"\n{len(verdicts) - len(bad)} passed, {len(bad)} failed "
           f"({len(runs[0])} programs x {len(runs)} run(s))")
     if args.repeat > 1:

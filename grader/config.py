@@ -8,6 +8,8 @@ the file, the key path and what was expected:
 Shape (every key optional; see the repository's grader.yml for a documented example):
 
     backend: docker | local         jobs: N | auto         output: FOLDER
+    roster: class.csv               the class list (grader.classlist) for `grader export canvas|moodle`
+    broker: redis://[:PASSWORD@]HOST[:PORT][/DB] | rediss://...   (grader grade --broker, grader worker)
     limits:   {deadline: S, memory_mb: N, cpus: X, pids: N, archive_mb: N, archive_files: N}
     labs:
       LAB:
@@ -19,7 +21,6 @@ Shape (every key optional; see the repository's grader.yml for a documented exam
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from grader.labs import Lab
 
 CONFIG_NAME = "grader.yml"
 DEFAULT_OUTPUT = "grader-results"
-TOP_KEYS = ("backend", "jobs", "output", "limits", "labs")
+TOP_KEYS = ("backend", "jobs", "output", "roster", "broker", "limits", "labs")
 LIMIT_KEYS = ("deadline", "memory_mb", "cpus", "pids", "archive_mb", "archive_files")
 LAB_KEYS = ("points", "hidden", "deadline", "due", "late_policy", "submission_times")
 LATE_KEYS = ("percent_per_day", "grace_minutes", "max_days")
@@ -80,9 +81,11 @@ class CourseConfig:
     backend: str = "docker"
     jobs: int | None = None  # None: one per core
     output: Path = Path(DEFAULT_OUTPUT)
+    broker: str | None = None  # None: grade on this machine
     limits: dict[str, float] = field(default_factory=dict)
     labs: dict[str, LabConfig] = field(default_factory=dict)
     offered: tuple[str, ...] | None = None  # None: every lab the grader knows
+    roster: Path | None = None  # the class list CSV
 
     def lab(self, name: str) -> LabConfig:
         return self.labs.get(name, LabConfig())
@@ -115,14 +118,6 @@ def load_config(path: Path | None, labs: dict[str, Lab]) -> CourseConfig:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path.name}: not valid YAML{where}: {problem}") from exc
     return _Checker(path, labs).check(data)
-
-
-def lab_checks(lab: Lab) -> list[str]:
-    """The lab's check names, read from checks.py without importing it (plus `compiles`)."""
-    tree = ast.parse((lab.directory / "checks.py").read_text(encoding="utf-8"))
-    names = [n.name.removeprefix("test_") for n in tree.body
-             if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
-    return ["compiles", *names]
 
 
 def _shown(value: Any) -> str:
@@ -185,6 +180,13 @@ class _Checker:
         if not isinstance(output, str) or not output.strip():
             self.bad("output", f"expected a folder name, got {_shown(output)}")
             output = DEFAULT_OUTPUT
+        roster = None
+        if "roster" in top:
+            if not isinstance(top["roster"], str) or not top["roster"].strip():
+                self.bad("roster", f"expected the path of a CSV file, got {_shown(top['roster'])}")
+            elif not (roster := self.relative(top["roster"])).is_file():
+                self.bad("roster", f"no such file: {roster}")
+        broker = self.broker(top.get("broker"))
         limits = {}
         for k, v in self.mapping(top.get("limits"), "limits", LIMIT_KEYS).items():
             n = self.number(v, f"limits.{k}", integer=k in ("pids", "archive_files"))
@@ -201,7 +203,23 @@ class _Checker:
         if self.problems:
             raise ConfigError("\n".join(self.problems))
         return CourseConfig(path=self.path, backend=backend, jobs=jobs, output=self.relative(output),
-                            limits=limits, labs=labs, offered=tuple(raw_labs) if "labs" in top else None)
+                            broker=broker, limits=limits, labs=labs,
+                            offered=tuple(raw_labs) if "labs" in top else None, roster=roster)
+
+    def broker(self, value: Any) -> str | None:
+        """The broker URL (messages show it with its password hidden)."""
+        from grader.scaleout.celery_app import check_url
+
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.bad("broker", f"expected a URL like redis://HOST:6379/0, got {_shown(value)}")
+            return None
+        try:
+            return check_url(value, where="broker")
+        except ConfigError as exc:
+            self.bad("", str(exc))
+        return None
 
     def relative(self, text: str) -> Path:
         p = Path(text).expanduser()
@@ -209,7 +227,7 @@ class _Checker:
 
     def lab(self, lab: Lab, value: Any, key: str) -> LabConfig:
         raw = self.mapping(value, key, LAB_KEYS)
-        checks = lab_checks(lab)
+        checks = lab.check_names()
         points: dict[str, float] = {}
         for check, p in self.mapping(raw.get("points"), f"{key}.points", None).items():
             if self.known(check, checks, f"{key}.points.{check}"):

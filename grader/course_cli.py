@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from grader.errors import ExitCode
@@ -24,16 +25,29 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     r.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the --out folder of `grader grade`")
     r.add_argument("-o", "--output", type=Path, help="where to write the report (default: OUT_DIR/report.html)")
 
-    e = sub.add_parser("export", help="package a lab for another platform (Gradescope)",
-                       description="Package LAB as a Gradescope autograder: a .zip with setup.sh and "
-                       "run_autograder that grade /autograder/submission with the local sandbox (hidden checks "
-                       "included, shown to students after publication) and write "
-                       "/autograder/results/results.json. Upload it as the assignment's autograder.")
-    e.add_argument("platform", choices=["gradescope"], help="the platform (only gradescope for now)")
-    e.add_argument("lab", help="the lab's name (see `grader list`)")
-    e.add_argument("-o", "--output", type=Path, help="the zip to write (default: ./LAB-autograder.zip)")
-    e.add_argument("--config", type=Path, help="course configuration whose points and hidden checks for LAB "
-                   "apply (default: ./grader.yml if present)")
+    e = sub.add_parser("export", help="a Gradescope autograder, or grades for Canvas or Moodle",
+                       description="grader export gradescope LAB: package LAB as a Gradescope autograder, a .zip "
+                       "with setup.sh and run_autograder that grade /autograder/submission with the local sandbox "
+                       "(hidden checks included, shown to students after publication) and write "
+                       "/autograder/results/results.json. Upload it as the assignment's autograder.\n\n"
+                       "grader export canvas|moodle RESULTS: turn the grades.csv of a `grader grade` output "
+                       "folder into the LMS's own grade import file, matched to the class roster (--roster, or "
+                       "grader.yml's `roster:`). Students who cannot be matched are listed and left out.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("platform", choices=["gradescope", "canvas", "moodle"], help="where the result goes")
+    e.add_argument("lab", metavar="LAB|RESULTS",
+                   help="gradescope: the lab's name (see `grader list`); canvas, moodle: the --out folder of "
+                   "`grader grade` (or its grades.csv)")
+    e.add_argument("-o", "--output", type=Path, help="the file to write (default: ./LAB-autograder.zip, "
+                   "./LAB-canvas.csv, ./LAB-moodle.csv)")
+    e.add_argument("--config", type=Path, help="course configuration: points and hidden checks (gradescope), "
+                   "the roster (canvas, moodle) (default: ./grader.yml if present)")
+    e.add_argument("--roster", type=Path, help="canvas, moodle: the class roster CSV (Canvas's gradebook export "
+                   "or Moodle's participants export work as they are); default: grader.yml's roster")
+    e.add_argument("--assignment", help="canvas: the score column, 'Title (assignment id)' to update an existing "
+                   "assignment (default: the lab's title, which creates a new one); moodle: the grade item name")
+    e.add_argument("--key", choices=["email", "idnumber", "username"], default="email",
+                   help="moodle: how the import identifies users (default: email)")
 
     i = sub.add_parser("init", help="scaffold a course repository: grader.yml, a CI workflow, a README",
                        description="Write grader.yml (the chosen labs), .github/workflows/grader.yml (runs "
@@ -66,7 +80,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from grader.reports.html import write_report
 
     started = time.monotonic()
-    path = write_report(args.out_dir, args.output)
+    with _other_place("choose another file with -o"):
+        path = write_report(args.out_dir, args.output)
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB, {time.monotonic() - started:.1f} s): "
           f"open it in a browser", file=sys.stderr)
     print(path)
@@ -78,13 +93,70 @@ def cmd_export(args: argparse.Namespace) -> int:
     from grader.export import export_gradescope
     from grader.labs import all_labs, get_lab
 
+    if args.platform in ("canvas", "moodle"):
+        return _export_lms(args)
     lab = get_lab(args.lab)
     config = load_config(find_config(args.config), all_labs())
     out = args.output or Path(f"{lab.name}-autograder.zip")
-    info = export_gradescope(lab, out, config.lab(lab.name))
+    if out.is_dir():  # like cp: a folder given as -o gets the zip inside it
+        out = out / f"{lab.name}-autograder.zip"
+    with _other_place("choose another place with -o"):
+        info = export_gradescope(lab, out, config.lab(lab.name))
     print(f"wrote {out}: {info}", file=sys.stderr)
     print(out)
     return ExitCode.OK
+
+
+def _export_lms(args: argparse.Namespace) -> int:
+    import json
+
+    from grader.atomic import write_atomic
+    from grader.classlist import read_classlist
+    from grader.config import find_config, load_config
+    from grader.errors import UsageError
+    from grader.labs import all_labs
+    from grader.lms_export import canvas_csv, moodle_csv, read_grades
+
+    results = Path(args.lab)
+    grades = read_grades(results)
+    config = load_config(find_config(args.config), all_labs())
+    roster_path = args.roster or config.roster
+    members = read_classlist(roster_path) if roster_path else None
+    try:
+        lab = json.loads(((results if results.is_dir() else results.parent) / "summary.json").read_text())["lab"]
+    except (OSError, ValueError, KeyError, TypeError):
+        lab = "lab"
+    labs = all_labs()
+    title = args.assignment or (labs[lab].title if lab in labs else lab)
+    if args.platform == "canvas":
+        export = canvas_csv(grades, members, title)
+    else:
+        if members is None:
+            raise UsageError("grader export moodle needs the class roster (Moodle matches users by email, ID "
+                             "number or username, which folder names do not carry): pass --roster FILE.csv, or "
+                             "set `roster:` in grader.yml")
+        export = moodle_csv(grades, members, title, args.key)
+    out = args.output or Path(f"{lab}-{args.platform}.csv")
+    with _other_place("choose another file with -o"):
+        write_atomic(out, export.text)
+    print(f"wrote {out}: {export.rows} student(s) for {args.platform}, column '{title}'", file=sys.stderr)
+    if export.unmatched:
+        print(f"not in the file ({len(export.unmatched)}: no match in the roster"
+              f"{'' if members is not None else ' (no roster given)'}): {', '.join(export.unmatched)}",
+              file=sys.stderr)
+    print(out)
+    return ExitCode.OK
+
+
+@contextlib.contextmanager
+def _other_place(other: str) -> Iterator[None]:
+    """An output that cannot be written names this command's own way to write elsewhere."""
+    from grader.errors import OutputError, output_error
+
+    try:
+        yield
+    except OutputError as exc:
+        raise output_error(exc.path, exc.cause, other=other) from exc
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -95,8 +167,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     if not args.install:
-        print("note: requirements-grader.txt installs socklab-grader from your package index; if it is not "
-              "published there, put a git URL or a wheel's path in that file", file=sys.stderr)
+        print("note: the grader is vendored in .grader/ (commit it): requirements-grader.txt installs it with or "
+              "without a package index", file=sys.stderr)
     print("next: commit these files and push; CI runs `grader selftest` on every push", file=sys.stderr)
     return ExitCode.OK
 

@@ -30,6 +30,7 @@ in its `output` and gives no score from a check that did not run.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import stat
 import sys
@@ -40,7 +41,9 @@ from typing import Any
 import yaml
 
 from grader import __version__
+from grader.atomic import write_atomic
 from grader.config import LabConfig
+from grader.errors import OutputError
 from grader.labs import Lab
 from grader.paths import PACKAGE, harness_root
 
@@ -98,6 +101,10 @@ SOURCE=/autograder/source
 RESULTS=/autograder/results
 PY=$(cat "$SOURCE/.python" 2>/dev/null || echo python3)
 export PYTHONPATH="$SOURCE/grader-src" PYTHONDONTWRITEBYTECODE=1
+# Gradescope's container has no namespaces for the checks (no CAP_SYS_ADMIN): the grader may
+# point the lab's host names (pool.ntp.org, ...) at its fake servers in this container's
+# /etc/hosts for the run, as the Docker sandbox does with extra_hosts.
+export GRADER_EDIT_ETC_HOSTS=1
 mkdir -p "$RESULTS"
 CONFIG=()
 if [ -f "$SOURCE/grader.yml" ]; then CONFIG=(--config "$SOURCE/grader.yml"); fi
@@ -125,16 +132,15 @@ def export_gradescope(lab: Lab, out: Path, course: LabConfig | None = None) -> s
             files[f"{SOURCE}/{prefix}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
     for path in _tree(lab.directory, skip_top=("variants",)):
         files[f"{SOURCE}/assignments/{lab.name}/{path.relative_to(lab.directory).as_posix()}"] = path.read_bytes()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    buffer = io.BytesIO()  # a few hundred KiB: built in memory, then written in one atomic step
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             executable = name in ("setup.sh", "run_autograder")
             info.external_attr = ((stat.S_IFREG | (0o755 if executable else 0o644)) << 16)
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, files[name])
-    tmp.replace(out)
+    write_atomic(out, buffer.getvalue(), make_parents=False)
     hidden = sorted(n for n, o in overrides.items() if o.get("hidden"))
     return (f"{lab.name} with grader {__version__}, {len(files)} files, "
             f"{out.stat().st_size // 1024} KiB" + (f"; hidden: {', '.join(hidden)}" if hidden else ""))
@@ -184,11 +190,13 @@ def gradescope_results(stdout: str, stderr: str, exit_code: int) -> dict[str, An
     else:
         text = ("The autograder could not grade this submission (its own trouble, not yours). "
                 f"Resubmit, or tell the course staff:\n{message}")
-    return {"score": 0.0, "output": text, "tests": [],
+    return {"score": 0.0, "execution_time": 0.0, "output": text, "output_format": "text",
+            "stdout_visibility": "hidden", "tests": [],
             "extra_data": {"grader_exit_code": exit_code, "grader_version": __version__}}
 
 
-#: Top-level keys of Gradescope's results.json specification; ours besides these go to extra_data.
+#: Top-level keys of Gradescope's results.json specification. `grader check --json` writes only
+#: these already; a document from an older grader gets any other key moved into extra_data.
 GRADESCOPE_KEYS = ("score", "execution_time", "output", "output_format", "test_output_format",
                    "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard")
 
@@ -218,9 +226,11 @@ def main(argv: list[str] | None = None) -> int:
             return ""
 
     doc = gradescope_results(read(args.stdout), read(args.stderr), args.exit_code)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(args.out)
+    try:
+        write_atomic(args.out, json.dumps(doc, indent=1) + "\n")
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
     print(f"results.json: score {doc.get('score', 0):g}, {len(doc['tests'])} tests "
           f"(grader exit status {args.exit_code})", file=sys.stderr)
     return 0

@@ -186,9 +186,9 @@ def _make_rootfs(data_root: Path, tarball: Path, progress: Progress) -> None:
     ) as proc:
         assert proc.stdout is not None
         tail: list[str] = []
-        for line in proc.stdout:
-            line = line.rstrip()
-            tail = (tail + [line])[-20:]
+        for raw in proc.stdout:
+            line = raw.rstrip()
+            tail = [*tail, line][-20:]
             progress(line)
     if proc.returncode != 0 or not tarball.is_file():
         detail = "\n  ".join(tail)

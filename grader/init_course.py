@@ -2,7 +2,9 @@
 
     DIR/grader.yml                     the labs the course offers (checked with grader.config)
     DIR/.github/workflows/grader.yml   GitHub Actions: `grader selftest` on every push, JUnit XML published
-    DIR/requirements-grader.txt        how CI installs the grader (a pip requirement)
+    DIR/requirements-grader.txt        how CI and students install the grader
+    DIR/.grader/*.whl                  the grader and its dependencies as wheels (grader.vendor),
+                                       unless --install names a requirement instead
     DIR/README.md                      for students: how to run the pre-check (README-grader.md if
                                        a README.md exists already)
 
@@ -143,15 +145,18 @@ def choose_labs(names: Sequence[str] | None, labs: dict[str, Lab]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def render_files(labs: Sequence[str], install: str, title: str) -> dict[str, str]:
+def render_files(labs: Sequence[str], install: str | None, title: str) -> dict[str, str]:
     """{relative path: content} of everything `grader init` writes."""
     config = GRADER_YML.replace("@LABS@", "".join(f"  {name}: {{}}\n" for name in labs))
     workflow = WORKFLOW_YML.replace("@LABS@", " ".join(labs)).replace("@JUNIT@", JUNIT)
     readme = (README.replace("@TITLE@", title).replace("@VERSION@", __version__)
               .replace("@LABLIST@", ", ".join(f"`{n}`" for n in labs)).replace("@WORKFLOW@", WORKFLOW))
-    requirements = ("# How CI and students install the grader: a pip requirement (a version, a wheel's\n"
-                    "# path, or a git URL such as socklab-grader @ git+https://HOST/ORG/socklab-grader@v"
-                    f"{__version__}).\n{install}\n")
+    from grader import vendor
+
+    requirements = vendor.requirements() if install is None else (
+        "# How CI and students install the grader: a pip requirement (a version, a wheel's\n"
+        "# path, or a git URL such as socklab-grader @ git+https://HOST/ORG/socklab-grader@v"
+        f"{__version__}).\n{install}\n")
     return {"grader.yml": config, WORKFLOW: workflow, "requirements-grader.txt": requirements, "README.md": readme}
 
 
@@ -161,8 +166,7 @@ def init_course(directory: Path, lab_names: Sequence[str] | None = None, *, inst
     labs = all_labs()
     chosen = choose_labs(lab_names, labs)
     directory = Path(directory)
-    files = render_files(chosen, install or f"socklab-grader=={__version__}",
-                         title=(directory.resolve().name or "Course") + ": socket-programming labs")
+    files = render_files(chosen, install, title=(directory.resolve().name or "Course") + ": socket-programming labs")
     if (directory / "README.md").exists() and not force:
         files["README-grader.md"] = files.pop("README.md")
     clashes = [name for name in files if (directory / name).exists()]
@@ -170,6 +174,10 @@ def init_course(directory: Path, lab_names: Sequence[str] | None = None, *, inst
         raise UsageError(f"{directory}: {', '.join(clashes)} exist(s) already; pass --force to overwrite")
     _validate(files["grader.yml"], labs)
     written = []
+    if install is None:
+        from grader import vendor
+
+        written += vendor.vendor(directory)
     for name, text in files.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,20 +5,24 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-import yaml
 
 from grader.errors import ConfigError, UsageError, did_you_mean
 from grader.paths import data_root, extra_labs_root
-
-REQUIRED = {"name": str, "title": str, "kind": str, "file": str}
+from harness.labspec import LabSpec, LabSpecError, load_spec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Variant:
+    """A program kept beside the reference: known-bad (`fails: CHECK`) or known-good (`passes: all`)."""
+
     name: str
     path: Path
-    fails: str
+    fails: str | None  # the check a known-bad variant must fail; None for a known-good one
     why: str
+
+    @property
+    def good(self) -> bool:
+        return self.fails is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +37,12 @@ class Lab:
     directory: Path
     reference: Path
     variants: tuple[Variant, ...] = field(default=())
+    # everything assignment.yml says, as the harness reads it too (hosts, sysctls, settings)
+    spec: LabSpec = field(compare=False, hash=False, repr=False)
+
+    @property
+    def bad_variants(self) -> tuple[Variant, ...]:
+        return tuple(v for v in self.variants if not v.good)
 
     @property
     def handout(self) -> Path:
@@ -53,27 +63,18 @@ class Lab:
 
 
 def load_lab(directory: Path, root: Path | None = None) -> Lab:
+    """The lab in `directory`, from its assignment.yml (parsed by harness.labspec, shared with the sandbox)."""
     root = root or directory.parent.parent
-    path = directory / "assignment.yml"
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the lab's description: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys, got {type(data).__name__}")
-    for key, typ in REQUIRED.items():
-        if not isinstance(data.get(key), typ):
-            raise ConfigError(f"{path}: {key}: expected a {typ.__name__}, got {data.get(key)!r}")
-    variants = []
-    for vname, vdata in (data.get("variants") or {}).items():
-        if not isinstance(vdata, dict) or not isinstance(vdata.get("fails"), str):
-            raise ConfigError(f"{path}: variants.{vname}.fails: expected the name of a check")
-        variants.append(Variant(name=vname, path=directory / "variants" / vname,
-                                fails=vdata["fails"], why=str(vdata.get("why", ""))))
+        spec = load_spec(directory)
+    except LabSpecError as exc:
+        raise ConfigError(str(exc)) from exc
+    variants = tuple(Variant(name=v.name, path=directory / "variants" / v.name, fails=v.fails, why=v.why)
+                     for v in spec.variants)
     return Lab(
-        name=data["name"], title=data["title"], kind=data["kind"], file=data["file"],
-        port=data.get("port"), protocol=data.get("protocol", "tcp"), summary=data.get("summary", ""),
-        directory=directory, reference=root / "reference" / data["name"], variants=tuple(variants),
+        name=spec.name, title=spec.title, kind=spec.kind, file=spec.file, port=spec.port, protocol=spec.protocol,
+        summary=spec.summary, directory=directory, reference=root / "reference" / spec.name, variants=variants,
+        spec=spec,
     )
 
 

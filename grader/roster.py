@@ -10,12 +10,14 @@ Shapes understood (after unwrapping folders that only hold one folder):
 
 Anything else is skipped with a reason: stray files, folders without the lab's
 file, archives that were refused. Hidden and system files (.DS_Store,
-__MACOSX) are ignored and counted.
+__MACOSX) are ignored and counted. The caps on extraction hold for the whole
+export, student archives inside it included. Every submission is handed on
+as a clean copy (grader.intake) made in a folder named by its collision-proof
+slug; what intake left out is in Submission.notes.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import shutil
@@ -23,12 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import archive
+from grader.classlist import Identity, read_lms_csv
 from grader.errors import UsageError
+from grader.intake import take_in
 from grader.labs import Lab
+from grader.slugs import student_slug
 from grader.submission import resolve, shown
 
 MOODLE = re.compile(r"^(?P<key>.+?_\d+)_(?:assignsubmission|assignfeedback)_[a-z]+_(?P<file>.*)$")
-CANVAS = re.compile(r"^(?P<key>[a-z0-9.\-]+?)(?:_LATE)?_\d+_\d+_(?P<file>.+)$")
+CANVAS = re.compile(r"^(?P<name>[a-z0-9.\-]+?)(?P<late>_LATE)?_(?P<uid>\d+)_\d+_(?P<file>.+)$")
 RESUBMIT = re.compile(r"-\d+(?=\.[^.]+$)")  # Canvas renames a resubmitted echo_server.py to echo_server-1.py
 SYSTEM_FILES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 
@@ -36,8 +41,10 @@ SYSTEM_FILES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Submission:
     student: str
-    folder: Path  # holds lab.file
+    folder: Path  # the clean copy (grader.intake), holds lab.file
     submitted: dt.datetime | None = None  # from the archive's entry times (naive), when known
+    identity: Identity | None = None  # what the LMS download name says (Canvas user id, LATE flag)
+    notes: tuple[str, ...] = ()  # files intake left out, links not followed: for the student's feedback
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,9 +64,10 @@ class Roster:
 def discover(lab: Lab, source: Path, work: Path, caps: archive.Caps = archive.Caps()) -> Roster:
     """The students in `source` (folder or .zip); `work` is a scratch folder for extraction and staging."""
     times: dict[str, dt.datetime] = {}
+    budget = archive.Budget()  # shared by the export and every archive inside it
     if archive.is_zip(source):
         root = work / "extracted"
-        times = {str(root / k): v for k, v in archive.extract(source, root, caps).items()}
+        times = {str(root / k): v for k, v in archive.extract(source, root, caps, budget).items()}
     elif source.is_dir():
         root = source
     elif source.exists():
@@ -69,6 +77,7 @@ def discover(lab: Lab, source: Path, work: Path, caps: archive.Caps = archive.Ca
     root = _unwrap(root, lab)
     roster = Roster()
     groups: dict[str, list[Path]] = {}  # student -> folders or files
+    identities: dict[str, Identity] = {}
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(".") or entry.name in SYSTEM_FILES:
             roster.ignored += 1
@@ -76,9 +85,16 @@ def discover(lab: Lab, source: Path, work: Path, caps: archive.Caps = archive.Ca
             roster.skipped.append(Skipped(name=entry.name, reason="a symbolic link (not followed)", student=False))
         elif entry.is_dir():
             match = MOODLE.match(entry.name + ("" if entry.name.endswith("_") else "_"))
-            groups.setdefault(match["key"] if match else entry.name, []).append(entry)
-        elif (key := _file_owner(entry.name)) is not None:
+            key = match["key"] if match else entry.name
             groups.setdefault(key, []).append(entry)
+            identities.setdefault(key, identity_of(key, moodle=match is not None))
+        elif (owner := _file_owner(entry.name)) is not None:
+            key, identity = owner
+            groups.setdefault(key, []).append(entry)
+            previous = identities.get(key)
+            identities[key] = identity if previous is None else Identity(
+                name=identity.name, lms_id=identity.lms_id, source=identity.source,
+                late=previous.late or identity.late)
         elif archive.is_zip(entry):
             groups.setdefault(entry.stem, []).append(entry)
         else:
@@ -89,13 +105,16 @@ def discover(lab: Lab, source: Path, work: Path, caps: archive.Caps = archive.Ca
         raise UsageError(f"{shown(source)}: no submissions in it (it is empty)")
     staging = work / "students"
     for student, entries in sorted(groups.items()):
+        here = staging / student_slug(student)
         try:
-            folder = _stage(lab, student, entries, staging / _slug(student), caps)
+            intake = take_in(lab, _stage(lab, entries, here / "raw", caps, budget), here / "clean")
         except UsageError as exc:
-            roster.skipped.append(Skipped(name=student, reason=_short(str(exc), root), student=True))
+            roster.skipped.append(Skipped(name=student, reason=_short(str(exc), here / "raw", root), student=True))
             continue
         stamps = [t for p, t in times.items() if any(p == str(e) or p.startswith(str(e) + "/") for e in entries)]
-        roster.submissions.append(Submission(student=student, folder=folder, submitted=max(stamps, default=None)))
+        roster.submissions.append(Submission(student=student, folder=intake.folder, notes=intake.notes,
+                                             submitted=max(stamps, default=None),
+                                             identity=identities.get(student) or identity_of(student)))
     return roster
 
 
@@ -111,11 +130,21 @@ def _unwrap(root: Path, lab: Lab) -> Path:
         root = inner
 
 
-def _file_owner(name: str) -> str | None:
-    for pattern in (MOODLE, CANVAS):
-        if match := pattern.match(name):
-            return match["key"]
+def _file_owner(name: str) -> tuple[str, Identity] | None:
+    """(student key, identity) of an LMS file name; the Canvas key keeps the user id (two 'smithjohn's)."""
+    if match := MOODLE.match(name):
+        return match["key"], identity_of(match["key"], moodle=True)
+    if match := CANVAS.match(name):
+        return (f"{match['name']}_{match['uid']}",
+                Identity(name=match["name"], lms_id=match["uid"], late=bool(match["late"]), source="canvas"))
     return None
+
+
+def identity_of(key: str, moodle: bool = False) -> Identity:
+    """A student key read as 'Name_12345' (Moodle's download shape) or as a plain name."""
+    if moodle and (m := re.fullmatch(r"(?P<name>.+?)_(?P<id>\d+)", key)):
+        return Identity(name=m["name"], lms_id=m["id"], source="moodle")
+    return Identity(name=key)
 
 
 def _original_name(name: str) -> str:
@@ -125,8 +154,8 @@ def _original_name(name: str) -> str:
     return name
 
 
-def _stage(lab: Lab, student: str, entries: list[Path], staging: Path, caps: archive.Caps) -> Path:
-    """The folder holding this student's lab.file: one of theirs, or a staged copy."""
+def _stage(lab: Lab, entries: list[Path], staging: Path, caps: archive.Caps, budget: archive.Budget) -> Path:
+    """The folder holding this student's lab.file: one of theirs, or one staged from their files and archives."""
     folders = [e for e in entries if e.is_dir()]
     for folder in folders:
         try:
@@ -141,7 +170,7 @@ def _stage(lab: Lab, student: str, entries: list[Path], staging: Path, caps: arc
         for f in files:
             if archive.is_zip(f):
                 try:
-                    archive.extract(f, staging / f.stem, caps)
+                    archive.extract(f, staging / f.stem, caps, budget)
                 except archive.UnsafeArchive as exc:
                     raise UsageError(f"their archive was refused: {exc}") from exc
             else:
@@ -152,12 +181,10 @@ def _stage(lab: Lab, student: str, entries: list[Path], staging: Path, caps: arc
     raise UsageError(f"no {lab.file} submitted")
 
 
-def _slug(student: str) -> str:
-    return re.sub(r"[^\w.\- ]", "_", student).strip(". ") or "student"
-
-
-def _short(message: str, root: Path) -> str:
-    return message.replace(shown(root) + "/", "")
+def _short(message: str, *roots: Path) -> str:
+    for root in roots:
+        message = message.replace(shown(root) + "/", "")
+    return message
 
 
 # ------------------------------------------------------------------ submission times from an LMS CSV
@@ -170,11 +197,7 @@ TIME_FORMATS = ("%A, %d %B %Y, %I:%M %p", "%A, %d %B %Y, %H:%M", "%d %B %Y, %I:%
 
 def read_times(path: Path) -> dict[str, dt.datetime]:
     """{student: submission time} from a CSV an LMS exports (column names matched loosely)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"{path}: cannot read submission times: {exc}") from exc
+    rows = read_lms_csv(path, "submission times")
     if not rows:
         return {}
     header = {h.strip().lower(): h for h in rows[0] if h}

@@ -1,4 +1,4 @@
-"""`grader selftest`: every reference gets full marks, every known-bad variant fails its check.
+"""`grader selftest`: every reference and known-good variant gets full marks, every known-bad variant fails its check.
 
 With --repeat N it is also the flake hunter: every check's outcome must be the
 same in every run, and any that changed is listed with the runs it changed in.
@@ -27,7 +27,7 @@ class Subject:
     lab: Lab
     name: str  # "reference" or the variant's name
     path: Path
-    fails: str | None  # the check a variant must fail; None for the reference
+    fails: str | None  # the check a known-bad variant must fail; None for the reference and known-good ones
 
     @property
     def label(self) -> str:
@@ -59,7 +59,8 @@ def judge(subject: Subject, report: Report) -> Verdict:
         if report.all_passed:
             return Verdict(subject=subject, report=report, ok=True, why=f"{report.score:g}/{report.max_score:g}")
         lost = ", ".join(f"{t.name} ({t.outcome})" for t in report.tests if not t.passed)
-        return Verdict(subject=subject, report=report, ok=False, why=f"the reference lost {lost}")
+        who = "the reference" if subject.name == "reference" else "this known-good variant"
+        return Verdict(subject=subject, report=report, ok=False, why=f"{who} lost {lost}")
     outcomes = report.outcomes()
     if subject.fails not in outcomes:
         return Verdict(subject=subject, report=report, ok=False,

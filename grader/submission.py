@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -41,8 +39,9 @@ def resolve(lab: Lab, path: Path) -> Path:
     close = difflib.get_close_matches(lab.file.lower(), [p.name.lower() for p in py_files], n=1, cutoff=0.6)
     hint = ""
     if close:
-        match = next(p for p in py_files if p.name.lower() == close[0])
-        hint = f"; did you mean {shown(match.relative_to(path))}? Rename it to {lab.file}"
+        match = shown(next(p for p in py_files if p.name.lower() == close[0]).relative_to(path))
+        # With one Python file the listing already names it: say what to do, not "did you mean" it again.
+        hint = f": rename it to {lab.file}" if names == [match] else f"; did you mean {match}? Rename it to {lab.file}"
     listing = ", ".join(names) if names else "no Python files"
     if len(found) > 1:
         raise UsageError(f"{shown(path)}: {len(found)} files named {lab.file} found; pass the folder of the one to grade")
@@ -56,7 +55,11 @@ def _walk(path: Path, depth: int = SEARCH_DEPTH) -> list[Path]:
     except OSError:
         return out
     for entry in entries:
-        if entry.name.startswith(".") or entry.name == "__MACOSX" or entry.is_symlink():
+        if entry.name.startswith(".") or entry.name == "__MACOSX":
+            continue
+        if entry.is_symlink():  # a link to a file may be the lab's file: grader.intake decides if it is followed
+            if entry.is_file():
+                out.append(entry)
             continue
         if entry.is_dir() and depth > 0:
             out.extend(_walk(entry, depth - 1))
@@ -67,10 +70,3 @@ def _walk(path: Path, depth: int = SEARCH_DEPTH) -> list[Path]:
 
 def _candidates(path: Path, file: str) -> list[Path]:
     return [p for p in _walk(path) if p.name == file]
-
-
-def staged_single_file(file: Path) -> tuple[Path, tempfile.TemporaryDirectory[str]]:
-    """Copy one file into a fresh folder (so a file in ~/Downloads does not ship its neighbours)."""
-    tmp = tempfile.TemporaryDirectory(prefix="grader-sub-")
-    shutil.copyfile(file, Path(tmp.name) / file.name)
-    return Path(tmp.name), tmp

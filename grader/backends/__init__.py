@@ -10,6 +10,8 @@ and hand back its results document; they differ only in isolation:
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,20 +27,75 @@ DEFAULT_DEADLINE = 300.0  # seconds for one submission: only a runaway sandbox r
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunRequest:
-    lab: Lab
-    submission: Path  # a folder holding lab.file
-    include_hidden: bool = False
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
-    only: tuple[str, ...] = ()
-    deadline: float | None = None  # hard wall-clock limit for the whole run, seconds
+    """One submission to grade. Every backend honours every field (runner_argv carries them)."""
+
+    lab: Lab  # which checks: the sandbox runs lab.directory's checks.py on lab.file
+    submission: Path  # a folder holding lab.file; read-only to the backend, copied before anything runs
+    include_hidden: bool = False  # also run @pytest.mark.hidden checks (instructors' grading)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # grader.yml {check: {points, hidden}}
+    only: tuple[str, ...] = ()  # run just these checks (plus `compiles`); () runs them all
+    deadline: float | None = None  # hard wall-clock limit for the whole run, seconds; None: the backend's
     explain: bool = False  # transcript and how-to-reproduce for passing checks too
-    progress: Callable[[dict[str, Any]], None] | None = None  # check started / finished events
+    # check started / finished events ({"event": "start"|"done", "check": ...}), called on a thread of the
+    # backend's; the local backend calls it as checks run, Docker once the container has ended
+    progress: Callable[[dict[str, Any]], None] | None = None
 
 
 class Backend(Protocol):
+    """A sandbox. `run` never raises for anything the submission or the sandbox did.
+
+    What every backend must do with a request:
+      * run harness.runner with runner_argv(request, ...) next to the student's program;
+      * kill everything it started by `deadline` (request's, else its own, else DEFAULT_DEADLINE),
+        and on Ctrl-C before re-raising;
+      * parse what comes back only with grader.results.parse_report (untrusted text);
+      * turn every failure of its own (no document, a malformed one, the deadline, the engine)
+        into grader.results.error_report, never a score;
+      * deliver `progress` events if asked (see RunRequest.progress).
+    Only a bad request of the caller's (UsageError) or an interruption may propagate.
+    A backend may also offer `batch()`, a context manager around many runs (see batch_session).
+    """
+
     name: str
 
     def run(self, request: RunRequest) -> Report: ...
+
+
+def runner_argv(request: RunRequest, *, lab_dir: str, submission: str, scratch: str, isolate: str,
+                out: str | None = None, student_uid: int | None = None, student_nproc: int | None = None,
+                hosts_preset: bool = False) -> list[str]:
+    """harness.runner's arguments for `request`: the one place they are built, for every backend.
+
+    The paths are the runner's view (inside a container they differ from ours); `out` is None
+    where a wrapper adds it (harness.docker_entry); `student_uid`/`student_nproc`/`hosts_preset`
+    are for a sandbox that drops the program to a uid of its own and presets the lab's hosts."""
+    argv = ["--lab-dir", lab_dir, "--submission", submission, "--scratch", scratch, "--isolate", isolate,
+            "--overrides", json.dumps(request.overrides)]
+    if out is not None:
+        argv += ["--out", out]
+    if student_uid is not None:
+        argv += ["--student-uid", str(student_uid)]
+    if student_nproc is not None:
+        argv += ["--student-nproc", str(student_nproc)]
+    if hosts_preset:
+        argv.append("--hosts-preset")
+    if request.include_hidden:
+        argv.append("--include-hidden")
+    if request.only:
+        argv += ["--only", ",".join(request.only)]
+    if request.explain:
+        argv.append("--explain")
+    if request.progress is not None:
+        argv.append("--progress")
+    return argv
+
+
+def batch_session(backend: Backend) -> contextlib.AbstractContextManager[None]:
+    """Around many runs from several threads: what the backend does to grade a batch faster (Docker: the next
+    container made and started while one runs); nothing for a backend without `batch()`.
+    Everything the session made is gone when it exits, also on an exception."""
+    session = getattr(backend, "batch", None)
+    return session() if callable(session) else contextlib.nullcontext()
 
 
 def get_backend(name: str, **options: Any) -> Backend:

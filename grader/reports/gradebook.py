@@ -3,8 +3,11 @@
 All of it is derived from the per-student results, so it can be rebuilt at
 any time and is, at the end of every batch run.
 
-grades.csv (one row per student, LMS import): `student, score, max_score`,
-one column per check worth points (points earned), `late_days`, `status`.
+grades.csv (one row per student): `student, lms_id, score, max_score`, one
+column per check worth points (points earned), `late_days`, `status`.
+`lms_id` is the Canvas user id (or Moodle participant id) read off the LMS
+download name, when it carries one. `grader export canvas|moodle` turns this
+file into the LMS's own import format.
 `score` is after the late penalty. A student who could not be graded (grader
 trouble, no file) has EMPTY score and check cells, never a zero: Moodle's and
 Canvas's imports leave an empty cell's grade unchanged, while a word like
@@ -16,10 +19,11 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from grader.late import penalized
 from grader.reports.terminal import render
 from grader.results import Report
 
@@ -34,6 +38,7 @@ class Entry:
     status: Status
     days_late: int = 0
     penalty: float = 0.0  # percent taken off for lateness
+    lms_id: str = ""  # from the LMS download name (grader.classlist.Identity)
 
     @property
     def graded(self) -> bool:
@@ -43,7 +48,7 @@ class Entry:
     def score(self) -> float | None:
         if not self.graded or self.report is None:
             return None
-        return round(self.report.score * (1 - self.penalty / 100), 2)
+        return penalized(self.report.score, self.penalty)
 
 
 def check_columns(entries: Sequence[Entry]) -> list[str]:
@@ -66,14 +71,14 @@ def grades_csv(entries: Sequence[Entry]) -> str:
     checks = check_columns(entries)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["student", "score", "max_score", *checks, "late_days", "status"])
+    w.writerow(["student", "lms_id", "score", "max_score", *checks, "late_days", "status"])
     for e in sorted(entries, key=lambda e: e.student):
         if e.graded and e.report is not None:
             points = {t.name: f"{t.score:g}" for t in e.report.tests}
-            w.writerow([_cell(e.student), f"{e.score:g}", f"{e.report.max_score:g}",
+            w.writerow([_cell(e.student), e.lms_id, f"{e.score:g}", f"{e.report.max_score:g}",
                         *(points.get(c, "") for c in checks), e.days_late, _cell(e.status)])
         else:
-            w.writerow([_cell(e.student), "", "", *([""] * len(checks)), "", _cell(e.status)])
+            w.writerow([_cell(e.student), e.lms_id, "", "", *([""] * len(checks)), "", _cell(e.status)])
     return out.getvalue()
 
 
@@ -96,17 +101,22 @@ def feedback_text(lab: str, e: Entry) -> str:
     return out.getvalue()
 
 
+def pass_counts(reports: Iterable[Report]) -> dict[str, dict[str, int]]:
+    """{check: {"passed": n, "total": n}} over the reports (the summary's and the HTML report's numbers)."""
+    checks: dict[str, dict[str, int]] = {}
+    for report in reports:
+        for t in report.tests:
+            c = checks.setdefault(t.name, {"passed": 0, "total": 0})
+            c["total"] += 1
+            c["passed"] += t.passed
+    return checks
+
+
 def summary(lab: str, entries: Sequence[Entry], extra: dict[str, Any]) -> dict[str, Any]:
     graded = [e for e in entries if e.graded and e.report is not None]
     scores = [e.score or 0.0 for e in graded]
     max_score = max((e.report.max_score for e in graded if e.report), default=0.0)
-    checks: dict[str, dict[str, int]] = {}
-    for e in graded:
-        assert e.report is not None
-        for t in e.report.tests:
-            c = checks.setdefault(t.name, {"passed": 0, "total": 0})
-            c["total"] += 1
-            c["passed"] += t.passed
+    checks = pass_counts(e.report for e in graded if e.report is not None)
     return {
         "lab": lab, **extra,
         "students": len(entries), "graded": len(graded), "max_score": max_score,

@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.atomic import write_atomic
-from grader.reports.gradebook import histogram
 from grader.errors import UsageError
+from grader.late import penalized
+from grader.reports.gradebook import histogram, pass_counts
 from grader.results import MalformedResult, Report, parse_report
+from grader.slugs import student_slug
 
 REPORT_NAME = "report.html"
 SLOWEST = 10  # submissions listed under "slowest"
@@ -65,9 +67,11 @@ def write_report(out_dir: Path, target: Path | None = None) -> Path:
     if not students and summary is None:
         raise UsageError(f"{out_dir}: no <student>/results.json and no summary.json: is it the --out folder "
                          "of `grader grade`?")
-    target = target or out_dir / REPORT_NAME
-    write_atomic(target, render(students, summary, title=_lab_name(students, summary)))
-    return target
+    if target is not None and target.is_dir():  # like cp: a folder given as -o gets report.html inside it
+        target = target / REPORT_NAME
+    path = target or out_dir / REPORT_NAME
+    write_atomic(path, render(students, summary, title=_lab_name(students, summary)), make_parents=target is None)
+    return path
 
 
 # --------------------------------------------------------------------------- input
@@ -92,7 +96,10 @@ def read_students(out_dir: Path, summary: dict[str, Any] | None) -> list[Student
     used: set[str] = set()
     for path in sorted(out_dir.glob("*/results.json")):
         raw = path.read_bytes()
-        name = _student_name(raw) or path.parent.name
+        recorded = _student_name(raw)
+        if recorded is not None and student_slug(recorded) != path.parent.name:
+            continue  # an older grader's folder for this student (its names were not collision-proof)
+        name = recorded or path.parent.name
         anchor = _anchor(name, used)
         try:
             report = parse_report(raw, lab if isinstance(lab, str) else _doc_lab(raw))
@@ -103,7 +110,7 @@ def read_students(out_dir: Path, summary: dict[str, Any] | None) -> list[Student
         if isinstance(late, dict) and isinstance(late.get(name), dict):
             value = late[name].get("penalty_percent", 0.0)
             penalty = float(value) if isinstance(value, (int, float)) else 0.0
-        score = None if report.has_error else round(report.score * (1 - penalty / 100), 2)
+        score = None if report.has_error else penalized(report.score, penalty)
         found.append(Student(name=name, anchor=anchor, report=report, score=score, penalty=penalty))
     return sorted(found, key=lambda s: s.name.lower())
 
@@ -118,7 +125,7 @@ def _student_name(raw: bytes) -> str | None:
 
 def _doc_lab(raw: bytes) -> str:
     try:
-        lab = json.loads(raw).get("lab")
+        lab = json.loads(raw).get("extra_data", {}).get("lab")
     except (ValueError, AttributeError):
         return ""
     return lab if isinstance(lab, str) else ""
@@ -162,13 +169,7 @@ def class_numbers(students: Sequence[Student], summary: dict[str, Any] | None) -
     graded = [s for s in students if s.score is not None and s.report is not None]
     scores = [s.score or 0.0 for s in graded]
     max_score = max((s.report.max_score for s in graded if s.report), default=0.0)
-    checks: dict[str, dict[str, int]] = {}
-    for s in graded:
-        assert s.report is not None
-        for t in s.report.tests:
-            c = checks.setdefault(t.name, {"passed": 0, "total": 0})
-            c["total"] += 1
-            c["passed"] += t.passed
+    checks = pass_counts(s.report for s in graded if s.report is not None)
     computed = ClassNumbers(
         students=len(students), graded=len(graded), max_score=max_score,
         mean=round(statistics.fmean(scores), 2) if scores else None,
@@ -334,7 +335,14 @@ def _cards(n: ClassNumbers) -> str:
     return f'<div class="cards" id="stats">{cards}</div>'
 
 
+INSTRUCTOR_EXTRA = "pip install 'socklab-grader[instructor]'"
+
+
 def _plots(n: ClassNumbers) -> str:
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:  # a student-only install: the tables still tell it all
+        return f'<p class="note">(The plots need matplotlib: {INSTRUCTOR_EXTRA}.)</p>'
     figures = []
     if n.histogram:
         figures.append(f"<figure><figcaption>Score distribution</figcaption>{histogram_svg(n.histogram)}</figure>")

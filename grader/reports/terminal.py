@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
+import textwrap
 from typing import Any, TextIO
 
 from grader.results import CheckResult, Report
@@ -24,6 +27,39 @@ def _mark(stream: TextIO, outcome: str) -> str:
     enc = (getattr(stream, "encoding", None) or "ascii").lower()
     mark = MARK[outcome] if "utf" in enc else {"passed": "ok", "error": "!!"}.get(outcome, "XX")
     return _paint(mark, COLOUR[outcome], use_colour(stream))
+
+
+def width(stream: TextIO) -> int:
+    """Columns to wrap at: the terminal's, else $COLUMNS, else 100 (files and pipes)."""
+    if stream.isatty():
+        return max(40, shutil.get_terminal_size().columns)
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 100
+
+
+def wrapped(text: str, columns: int, indent: str = "    ") -> str:
+    """Each line indented and wrapped at spaces; a continuation keeps the line's own indent plus two.
+
+    Long tokens (a command, a path, a hex run) are never broken: they overflow instead, so what
+    the student copies still works. The lines under "Try it yourself:" are commands: never wrapped
+    (the terminal soft-wraps them, and copies them back as one line)."""
+    out = []
+    hint_depth: int | None = None  # the indent of the "Try it yourself:" heading while inside its block
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip())
+        if hint_depth is not None and (not line.strip() or depth <= hint_depth):
+            hint_depth = None
+        if hint_depth is not None:
+            out.append(indent + line)
+            continue
+        if line.strip() == "Try it yourself:":
+            hint_depth = depth
+        lead = indent + line[:depth]
+        out += textwrap.wrap(line.strip(), columns, initial_indent=lead, subsequent_indent=lead + "  ",
+                             break_long_words=False, break_on_hyphens=False, drop_whitespace=True) or [""]
+    return "\n".join(out)
 
 
 def check_line(t: CheckResult, stream: TextIO) -> str:
@@ -52,23 +88,37 @@ class LiveChecks:
         self.stream.flush()
 
 
+#: The transcript note of a check that ended at once on an earlier check's proof (harness.session).
+NOT_STARTED_AGAIN = re.compile(r"was not started again: in the check '([^']+)'")
+
+
 def render(report: Report, stream: TextIO = sys.stdout, shown: set[str] | None = None,
            full_output: bool = False) -> None:
     """The report; checks already in `shown` (printed live) are not listed again."""
     w = stream.write
+    columns = width(stream)
     for warning in report.warnings:
-        w(f"warning: {warning}\n")
+        w(wrapped(f"warning: {warning}", columns, indent="") + "\n")
     for t in report.tests:
         if not shown or t.name not in shown:
             w(check_line(t, stream) + "\n")
+    told: set[str] = set()
     for t in report.tests:
         if (full_output or not t.passed) and t.output:
             w(f"\n{_mark(stream, t.outcome)} {t.name}\n")
-            w("\n".join("    " + line for line in t.output.splitlines()) + "\n")
+            same = NOT_STARTED_AGAIN.search(t.output)
+            if same and same.group(1) in told and not full_output:
+                # Failed fast on the proof another check found (harness.never_ready): one line, not its copy.
+                w(wrapped(f"Not started again: the same start as in '{same.group(1)}' never got to listen "
+                          "(its feedback is above).", columns) + "\n")
+                continue
+            told.add(t.name)
+            w(wrapped(t.output, columns) + "\n")
     w(f"\nScore: {report.score:g} / {report.max_score:g}   ({report.execution_time:.1f} s)\n")
     if report.has_error:
-        w("Some checks could not run because of a grader or sandbox problem (marked !); "
-          "they are not counted against you. Run again, or report it.\n")
+        w(wrapped("Some checks could not run because of a grader or sandbox problem (marked !); "
+                  "they are not counted against you. Run again, or report it.", columns, indent="") + "\n")
     elif not report.all_passed:
         first = next(t for t in report.tests if not t.passed)
-        w(f"Next step: fix '{first.name}' first (its feedback is above), then run the check again.\n")
+        w(wrapped(f"Next step: fix '{first.name}' first (its feedback is above), then run the check again.",
+                  columns, indent="") + "\n")
