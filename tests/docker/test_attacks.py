@@ -52,6 +52,7 @@ EXPECT = {
     "reaches_host": "any",
     "reads_secrets": "all",  # full marks: it exits at once if it can read any secret
     "forges_results": "zero",
+    "persists_code": "any",  # what it leaves behind is looked for in tests/docker/test_local_attacks.py
 }
 
 

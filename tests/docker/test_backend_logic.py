@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.backends import RunRequest
+from grader.backends import RunRequest, runner_argv
+from grader.errors import ConfigError
 from grader.backends import docker as backend
 from grader.labs import get_lab, load_lab
-from harness import docker_entry
+from harness import docker_entry, schema
 
 NONCE = "0123456789abcdef" * 2
 
@@ -32,11 +33,10 @@ def test_the_document_is_taken_only_from_between_this_runs_frame() -> None:
 
 
 def test_feedback_is_capped_head_and_tail() -> None:
-    doc = {"tests": [{"output": "a" * 100_000 + "z"}, {"output": "short"}]}
-    capped = docker_entry.cap_feedback(doc)["tests"]
-    assert len(capped[0]["output"]) < docker_entry.FEEDBACK_CAP + 100
-    assert capped[0]["output"].startswith("aaa") and capped[0]["output"].endswith("z")
-    assert capped[1]["output"] == "short"
+    capped = schema.cap_feedback("a" * 100_000 + "z")
+    assert len(capped) <= schema.FEEDBACK_CAP and schema.cap_feedback(capped) == capped
+    assert capped.startswith("aaa") and capped.endswith("z")
+    assert schema.cap_feedback("short") == "short"
 
 
 def test_entry_refuses_a_missing_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +72,7 @@ def test_lab_network_settings(tmp_path: Path) -> None:
         hosts: {pool.ntp.org: 127.10.0.1}
         sysctls: {net.ipv4.tcp_wmem: "4096 16384 65536", net.core.somaxconn: 16}
     """)
-    hosts, sysctls = backend.lab_network(lab)  # type: ignore[arg-type]
+    hosts, sysctls = lab.spec.hosts, lab.spec.sysctls  # type: ignore[attr-defined]
     assert hosts == {"pool.ntp.org": "127.10.0.1"}
     assert sysctls == {"net.ipv4.tcp_wmem": "4096 16384 65536", "net.core.somaxconn": "16"}
 
@@ -80,11 +80,11 @@ def test_lab_network_settings(tmp_path: Path) -> None:
 @pytest.mark.parametrize("extra, message", [
     ("hosts: {pool.ntp.org: localhost}", "expected an IP address"),
     ("sysctls: {kernel.pid_max: 100}", "only per-network-namespace"),
-    ("hosts: [a, b]", "must be mappings"),
+    ("hosts: [a, b]", "hosts: expected a mapping"),
 ])
 def test_bad_lab_network_settings_are_named(tmp_path: Path, extra: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        backend.lab_network(_lab(tmp_path, extra))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=message):
+        _lab(tmp_path, extra)
 
 
 def test_container_settings_are_hardened(tmp_path: Path) -> None:
@@ -103,7 +103,8 @@ def test_container_settings_are_hardened(tmp_path: Path) -> None:
     assert kw["sysctls"]["net.ipv4.tcp_wmem"] == "1 2 3" and kw["sysctls"]["net.ipv6.conf.lo.disable_ipv6"] == "0"
     assert kw["extra_hosts"] == {"a.b": "127.0.0.2"}
     assert "GRADER_NONCE" not in kw["environment"]  # added per run, never in argv
-    args = backend.runner_args(RunRequest(lab=lab, submission=lab.reference, only=("a", "b")), "/x", 1234567, 64)
+    args = runner_argv(RunRequest(lab=lab, submission=lab.reference, only=("a", "b")), lab_dir="/x",
+                       submission="/submission", scratch="/s", isolate="no", student_uid=1234567, student_nproc=64)
     assert "--only" in args and "a,b" in args and "--include-hidden" not in args
     assert not any(NONCE in a for a in args)
     assert backend.student_uid() in backend.STUDENT_UIDS

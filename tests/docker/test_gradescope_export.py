@@ -85,6 +85,7 @@ def check_gradescope_schema(doc: dict[str, Any]) -> None:
 def test_autograder_runs_in_gradescope_layout(tmp_path: Path, sandbox_image: str, run_label: str) -> None:
     lab = get_lab("tcp_echo")
     inbox = tmp_path / "in"
+    inbox.mkdir()  # export writes into an existing folder (it never makes a missing one)
     export_gradescope(lab, inbox / "autograder.zip", LabConfig(hidden=("survives_reset",)))
     subs = inbox / "submissions"
     (subs / "good").mkdir(parents=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,8 +30,8 @@ ALL_VARIANTS = (*FAST_BAD, "single_recv", "waits_for_newline", "spins_on_eof", "
 pytestmark = pytest.mark.slow
 
 
-def grade(*args: str | Path, cwd: Path, **kw: object) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def grade(*args: str | Path, cwd: Path, extra_env: dict[str, str] | None = None, **kw: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(extra_env or {})}
     return subprocess.Popen([sys.executable, "-m", "grader", "grade", *map(str, args)], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)  # type: ignore[call-overload]
 
@@ -190,7 +189,8 @@ def test_output_folder_not_writable(in_tmp: Path, capsys: pytest.CaptureFixture[
     make_class(in_tmp / "class", ["reference"])
     (in_tmp / "file").write_text("a regular file, so nothing can be created below it (even as root)")
     code, _, err = run_main(["tcp_echo", "class", "--out", "file/sub", "--backend", "local"], capsys)
-    assert code == 2 and "file/sub: cannot write the results there" in err
+    assert code == 2 and err == ("error: cannot write file/sub: Not a directory; a part of that path is a file, "
+                                 "not a folder: choose another folder with --out\n")
 
 
 def test_docker_unavailable_names_the_fix(in_tmp: Path, capsys: pytest.CaptureFixture[str],
@@ -206,14 +206,16 @@ def test_missing_file_is_listed_and_errors_are_retried(in_tmp: Path, capsys: pyt
     make_class(in_tmp / "class", ["reference", "syntax_error"])
     (in_tmp / "class" / "zoe").mkdir()
     (in_tmp / "class" / "zoe" / "echoserver.py").write_bytes(source("reference", 9))
-    (in_tmp / "tight.yml").write_text("backend: local\nlimits: {deadline: 0.5}\n")
-    # An impossible deadline: every run is a sandbox failure, which is an error, never a zero.
+    # An impossible deadline: every run is a sandbox failure, which is an error, never a zero. 0.05 s, because
+    # the runner's interpreter and pytest import alone take longer; at 0.5 s a syntax error (its other checks
+    # ended at once by fail-fast) was sometimes graded 0 in time, and CI failed on it.
+    (in_tmp / "tight.yml").write_text("backend: local\nlimits: {deadline: 0.05}\n")
     code, out, err = run_main(["tcp_echo", "class", "--out", "out", "--config", "tight.yml", "--jobs", "2"], capsys)
     assert code == 3, err
     assert "GRADER OR SANDBOX TROUBLE (2)" in out
     rows = {r["student"]: r for r in csv_rows(in_tmp / "out")}
     assert rows["student000"]["score"] == "" and rows["student000"]["status"].startswith("error")
-    assert rows["zoe"]["score"] == "" and "did you mean echoserver.py" in rows["zoe"]["status"]
+    assert rows["zoe"]["score"] == "" and "found echoserver.py: rename it to echo_server.py" in rows["zoe"]["status"]
     assert "skipped zoe" in err
 
     code, out, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local", "--jobs", "2"], capsys)
@@ -237,3 +239,167 @@ def test_no_arguments_grades_the_bundled_examples(in_tmp: Path, capsys: pytest.C
     rows = {r["student"]: r for r in csv_rows(in_tmp / "grader-results")}
     assert len(rows) == 6 and sum(r["score"] == r["max_score"] for r in rows.values()) == 3
     assert "6 of 6 students graded" in out
+
+
+# ------------------------------------------------------------------ intake and outputs (issue 13)
+
+
+def feedback(out: Path, student: str) -> str:
+    folders = [p.parent for p in out.glob("*/results.json") if load_result(p, "tcp_echo") is not None
+               and json.loads(p.read_text())["extra_data"]["batch"]["student"] == student]
+    assert len(folders) == 1, (student, folders)
+    return " ".join((folders[0] / "feedback.txt").read_text().split())  # unwrapped: feedback.txt wraps at 100
+
+
+def test_big_extras_and_links_never_cost_the_lab_file(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cls = in_tmp / "class"
+    for name in ("alice", "bob", "carol"):
+        (cls / name).mkdir(parents=True)
+    (cls / "alice" / "echo_server.py").write_bytes(source("reference", 1))
+    with open(cls / "alice" / "a_dump.bin", "wb") as f:  # 200 MB, sorting before echo_server.py
+        f.truncate(200 << 20)
+    (cls / "bob" / "my_server.py").write_bytes(source("reference", 2))
+    (cls / "bob" / "echo_server.py").symlink_to("my_server.py")
+    (cls / "carol" / "echo_server.py").write_bytes(source("reference", 3))
+    (cls / "carol" / "keys").symlink_to(Path.home())
+    code, _, err = run_main(["tcp_echo", "class", "--out", "out", "--backend", "local", "--jobs", "2"], capsys)
+    assert code == 0, err
+    rows = {r["student"]: r for r in csv_rows(in_tmp / "out")}
+    assert {n: r["score"] for n, r in rows.items()} == {"alice": "20", "bob": "20", "carol": "20"}
+    assert ("warning: a_dump.bin: left out, it is 200.0 MiB and a submission may hold 32.0 MiB in all "
+            "(echo_server.py first, then the smaller files). The checks ran without it.") in feedback(in_tmp / "out", "alice")
+    assert "warning" not in feedback(in_tmp / "out", "bob")
+    assert (f"warning: keys: a symbolic link to {Path.home()}, which is outside the submission: not followed, "
+            "left out. Submit the file itself.") in feedback(in_tmp / "out", "carol")
+
+
+def test_names_that_differ_by_punctuation_keep_their_own_results(in_tmp: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    kinds = {"bob": "reference", "bob.": "syntax_error", "x?": "reference", "x!": "decodes_text"}
+    for n, (name, kind) in enumerate(kinds.items()):
+        (in_tmp / "class" / name).mkdir(parents=True)
+        (in_tmp / "class" / name / "echo_server.py").write_bytes(source(kind, n))
+    argv = ["tcp_echo", "class", "--out", "out", "--backend", "local", "--jobs", "2"]
+    code, _, err = run_main(argv, capsys)
+    assert code == 0, err
+    folders = sorted(p.name for p in (in_tmp / "out").iterdir() if p.is_dir())
+    assert len(folders) == 4 and "bob" in folders, folders
+    for path in (in_tmp / "out").glob("*/results.json"):
+        assert sorted(p.name for p in path.parent.iterdir()) == ["feedback.txt", "results.json"]
+    scores = {r["student"]: r["score"] for r in csv_rows(in_tmp / "out")}
+    assert scores["bob"] == "20" and scores["bob."] == "0" and scores["x?"] == "20" and scores["x!"] not in ("", "20")
+    assert "feedback for bob. " in feedback(in_tmp / "out", "bob.")
+    code, _, err = run_main(argv, capsys)
+    assert code == 0 and "0 to grade (4 already graded)" in err
+
+
+def test_nested_archives_share_the_cap(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from archives import zip_bytes as zipped
+
+    inner = {f"s{i}.zip": zipped({"echo_server.py": source("reference", i), "data.bin": os.urandom(1 << 20)})
+             for i in range(3)}
+    (in_tmp / "class.zip").write_bytes(zipped(inner))
+    (in_tmp / "grader.yml").write_text("backend: local\nlimits: {archive_mb: 5}\n")
+    code, _, err = run_main(["tcp_echo", "class.zip", "--out", "out"], capsys)
+    assert code == 0, err
+    rows = {r["student"]: r for r in csv_rows(in_tmp / "out")}
+    assert rows["s0"]["score"] == "20"
+    for late in ("s1", "s2"):
+        assert rows[late]["score"] == "" and rows[late]["status"] == (
+            f"not graded: their archive was refused: {late}.zip: refused: with the 4 MiB extracted before it "
+            "(archives nested in archives count together), the total passes the cap of 5 MiB (raise "
+            "limits.archive_mb in grader.yml)")
+
+
+def scratch_folders(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("grader-batch-*"))
+
+
+@pytest.mark.timeout(600)
+def test_a_killed_runs_scratch_is_swept_but_never_a_running_ones(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"TMPDIR": str(tmp)}
+    make_class(tmp_path / "class", ["reference"] * 4)
+    make_class(tmp_path / "small", ["reference"])
+
+    def started(proc: subprocess.Popen[str], count: int) -> None:
+        deadline = time.monotonic() + 120
+        while not [p for p in scratch_folders(tmp) if (p / "students").is_dir()][count - 1:]:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)  # poll
+
+    running = grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "r", "--backend", "local", "--jobs", "1",
+                    cwd=tmp_path, extra_env=env)
+    started(running, 1)
+    running.send_signal(signal.SIGSTOP)  # a batch still going (stopped, so it is still going whatever the load)
+    [mine] = scratch_folders(tmp)
+    killed = grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "k", "--backend", "local", "--jobs", "1",
+                   cwd=tmp_path, extra_env=env)
+    started(killed, 2)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate()
+    [left] = [p for p in scratch_folders(tmp) if p != mine]
+    assert (left / "students").is_dir()  # the whole extracted class, as the issue says
+
+    code, _, err = finish(grade("tcp_echo", tmp_path / "small", "--out", tmp_path / "s", "--backend", "local",
+                                cwd=tmp_path, extra_env=env))
+    assert code == 0, err
+    assert f"note: removed 1 scratch folder(s) a killed run left in {tmp}" in err
+    assert not left.exists() and mine.is_dir()
+    running.send_signal(signal.SIGCONT)
+    code, _, err = finish(running)
+    assert code == 0, err
+    assert scratch_folders(tmp) == []
+
+
+@pytest.mark.timeout(600)
+def test_disk_full_mid_run_exits_2_keeps_every_result_and_resumes(tmp_path: Path) -> None:
+    from small_disk import SmallDisk
+
+    make_class(tmp_path / "class", ["reference", "syntax_error"])
+    disk = SmallDisk(tmp_path / "out", size_kib=2048)
+    try:
+        args = ("grade", "tcp_echo", tmp_path / "class", "--out", disk.where, "--backend", "local", "--jobs", "1")
+        first = disk.grader(*args, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        seen = disk.seen(disk.where)
+        before = {p.relative_to(seen): p.read_bytes() for p in seen.rglob("*") if p.is_file()}
+        make_class(tmp_path / "more", ["reference"])
+        (tmp_path / "more" / "student000").rename(tmp_path / "class" / "student002")
+        disk.fill()
+        full = disk.grader(*args, cwd=tmp_path)
+        assert full.returncode == 2, full.stderr
+        assert "Traceback" not in full.stderr and "internal error" not in full.stderr
+        assert full.stderr.splitlines()[-2:] == [
+            (f"error: cannot write {disk.where}/student002/results.json: No space left on device; the disk is full: "
+             "free some space there, or choose another folder with --out; then run the command again"),
+            (f"Every result written to {disk.where} before this is kept: run the same command again once that is "
+             "fixed, and it goes on with the students not graded yet.")]
+        after = {p.relative_to(seen): p.read_bytes() for p in seen.rglob("*") if p.is_file() and p.name != ".filler"}
+        assert after == before  # nothing lost, nothing half-written, no .tmp
+        disk.free()
+        again = disk.grader(*args, cwd=tmp_path)
+        assert again.returncode == 0 and "1 to grade (2 already graded)" in again.stderr, again.stderr
+        assert not list(seen.rglob("*.tmp"))
+    finally:
+        disk.close()
+
+
+def test_read_only_output_folder_exits_2_and_keeps_the_results(tmp_path: Path) -> None:
+    from small_disk import SmallDisk
+
+    make_class(tmp_path / "class", ["reference"])
+    disk = SmallDisk(tmp_path / "out", size_kib=2048)
+    try:
+        args = ("grade", "tcp_echo", tmp_path / "class", "--out", disk.where, "--backend", "local")
+        assert disk.grader(*args, cwd=tmp_path).returncode == 0
+        grades = disk.seen(disk.where / "grades.csv").read_bytes()
+        disk.read_only()
+        done = disk.grader(*args, "--force", cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.strip() == (
+            f"error: cannot write {disk.where}: Read-only file system; that file system is read-only: choose "
+            "another folder with --out")
+        assert disk.seen(disk.where / "grades.csv").read_bytes() == grades
+    finally:
+        disk.close()

@@ -1,12 +1,15 @@
 """Nothing a student program starts survives its check, and every check starts it afresh.
 
 A process-group kill is not enough (setsid and double forks leave the group);
-the local sandbox's PID namespace is. These programs record every pid they
-create in a file outside the sandbox, so the test can look for survivors.
+the local sandbox's PID namespace is. The program cannot write outside its
+sandbox (harness.mounts), so it marks itself instead: it re-executes itself
+with a marker argument that the test looks for in every command line on the
+machine afterwards.
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,13 +34,14 @@ def serve(listener):
                     break
 '''
 
-STUBBORN = '''import os, signal, socket
-def record():
-    with open(PIDS, "a") as f:
-        f.write(f"{os.getpid()}\\n")
+MARK = '''import os, sys
+if sys.argv[1:] != [MARKER]:
+    os.execv(sys.executable, [sys.executable, sys.argv[0], MARKER])
+'''
+
+STUBBORN = MARK + '''import signal, socket
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-record()
 ''' + ECHO + '''
 s = socket.socket()
 s.bind(("", 9000))
@@ -45,54 +49,49 @@ s.listen()
 serve(s)
 '''
 
-DAEMON = '''import os, socket, time
-def record():
-    with open(PIDS, "a") as f:
-        f.write(f"{os.getpid()}\\n")
+DAEMON = MARK + '''import socket, time
 ''' + ECHO + '''
 s = socket.socket()
 s.bind(("", 9000))
 s.listen()
-record()
 if os.fork() == 0:
     os.setsid()                      # leave the process group...
     if os.fork() == 0:               # ...and the session leader: a classic daemon
-        record()
-        serve(s)                     # keeps port 9000 open
+                serve(s)                     # keeps port 9000 open
     os._exit(0)
 serve(s)
 '''
 
 
-def write_program(tmp_path: Path, source: str) -> tuple[Path, Path]:
-    pids = tmp_path / "pids.txt"
+def write_program(tmp_path: Path, source: str) -> tuple[Path, str]:
+    # Unique on the machine: tmp_path's name repeats across xdist workers (each numbers its own), and the
+    # other worker's program, running at the same time, must not count as a survivor of this one.
+    marker = f"survivor-mark-{uuid.uuid4().hex}"
     folder = tmp_path / "submission"
     folder.mkdir()
-    (folder / "echo_server.py").write_text(f"PIDS = {str(pids)!r}\n" + source)
-    return folder, pids
+    (folder / "echo_server.py").write_text(f"MARKER = {marker!r}\n" + source)
+    return folder, marker
 
 
-def survivors(pids_file: Path) -> list[int]:
+def survivors(marker: str) -> list[int]:
     alive = []
-    for line in pids_file.read_text().split():
+    for entry in Path("/proc").iterdir():
         try:
-            cmdline = Path(f"/proc/{int(line)}/cmdline").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"echo_server.py" in cmdline:
-            alive.append(int(line))
+        if marker.encode() in cmdline.split(b"\0"):
+            alive.append(int(entry.name))
     return alive
 
 
 @pytest.mark.parametrize("source", [STUBBORN, DAEMON], ids=["ignores-sigint-sigterm", "double-fork-setsid"])
 def test_nothing_survives_and_every_check_starts_afresh(source, tmp_path, check_json):
-    folder, pids = write_program(tmp_path, source)
+    folder, marker = write_program(tmp_path, source)
     code, doc = check_json("tcp_echo", folder)
     outcomes = {t["name"]: t["extra_data"]["outcome"] for t in doc["tests"]}
     assert set(outcomes.values()) == {"passed"}, outcomes  # a fresh start for every check
-    started = pids.read_text().split()
-    assert len(started) >= 9, "each check started the program again"
-    assert survivors(pids) == []
+    assert survivors(marker) == []
     assert doc["extra_data"]["containment"] == "pidns"
 
 

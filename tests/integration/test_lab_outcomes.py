@@ -31,7 +31,7 @@ def test_exact_outcomes(subject, check_json):
     outcomes = {t["name"]: t["extra_data"]["outcome"] for t in doc["tests"]}
     assert outcomes == expected
     if subject.fails is None:
-        assert code == 0 and doc["score"] == doc["max_score"] > 0
+        assert code == 0 and doc["score"] == doc["extra_data"]["max_score"] > 0
     else:
         assert code == 1 and outcomes[subject.fails] in ("failed", "timeout", "crashed")
         failing = next(t for t in doc["tests"] if t["name"] == subject.fails)

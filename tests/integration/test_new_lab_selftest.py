@@ -39,7 +39,9 @@ def test_flake_hunter_names_the_check_and_the_run_it_changed_in(tmp_path: Path) 
     # The very first start of the reference (run 1's first check) exits at once; every later one is correct.
     reference.write_text(f"import os, sys\nif not os.path.exists({str(mark)!r}):\n"
                          f"    open({str(mark)!r}, 'w').close()\n    sys.exit(1)\n" + reference.read_text())
-    env = {**os.environ, LABS_ENV: str(tmp_path), "PYTHONPATH": str(REPO)}
+    # The mark must outlive the run, which the namespace sandbox forbids (a private /tmp per program):
+    # the flake hunter is what is under test here, so this trusted reference runs without namespaces.
+    env = {**os.environ, LABS_ENV: str(tmp_path), "PYTHONPATH": str(REPO), "GRADER_ISOLATE": "no"}
     result = subprocess.run([sys.executable, "-m", "grader", "selftest", "flaky", "--repeat", "2", "--jobs", "1"],
                             check=False, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import archive, batch, roster
+from grader.classlist import Identity
 from grader.atomic import sweep_temp, write_atomic
 from grader.errors import UsageError
 from grader.labs import get_lab
@@ -108,7 +109,7 @@ def test_folders_nested_in_a_wrapper_with_stray_files(tmp_path: Path, lab) -> No
     })
     found = roster.discover(lab, src, tmp_path / "work")
     assert [s.student for s in found.submissions] == ["alice", "bob"]
-    assert found.submissions[1].folder.name == "deep"
+    assert (found.submissions[1].folder / "echo_server.py").read_bytes() == SOURCE  # the clean copy of src/deep
     reasons = {s.name: s for s in found.skipped}
     assert reasons["carol"].student and "expects a file named echo_server.py; found server.py" in reasons["carol"].reason
     assert not reasons["index.html"].student and "names no student" in reasons["index.html"].reason
@@ -124,7 +125,12 @@ def test_moodle_and_canvas_flat_files(tmp_path: Path, lab) -> None:  # type: ign
         "leedan_LATE_45678_90123_echo_server.py": SOURCE,
     })
     found = roster.discover(lab, src, tmp_path / "work")
-    assert [s.student for s in found.submissions] == ["Alice Smith_12345", "Bob Jones_23456", "leedan", "smithcarol"]
+    assert [s.student for s in found.submissions] == ["Alice Smith_12345", "Bob Jones_23456", "leedan_45678",
+                                                      "smithcarol_34567"]
+    ids = {s.student: s.identity for s in found.submissions}
+    assert ids["leedan_45678"] == Identity(name="leedan", lms_id="45678", late=True, source="canvas")
+    assert ids["smithcarol_34567"] == Identity(name="smithcarol", lms_id="34567", late=False, source="canvas")
+    assert ids["Bob Jones_23456"] == Identity(name="Bob Jones", lms_id="23456", source="moodle")
     alice = found.submissions[0].folder
     assert sorted(p.name for p in alice.iterdir()) == ["README.txt", "echo_server.py"]
     assert (found.submissions[3].folder / "echo_server.py").read_bytes() == SOURCE
@@ -187,14 +193,15 @@ def test_grades_csv_leaves_errors_empty_and_escapes_formulas() -> None:
         Entry(student="=HYPERLINK(evil)", report=good, status="graded"),
         Entry(student="bob", report=error_report("tcp_echo", "engine down"), status="error: retried"),
         Entry(student="carol", report=None, status="not graded: no echo_server.py"),
-        Entry(student="dan", report=good, status="graded, 1 day(s) late, -10%", days_late=1, penalty=10),
+        Entry(student="dan_45678", report=good, status="graded, 1 day(s) late, -10%", days_late=1, penalty=10,
+              lms_id="45678"),
     ]
     rows = list(csv.reader(io.StringIO(grades_csv(entries))))
-    assert rows[0] == ["student", "score", "max_score", "echo_short", "echo_large", "late_days", "status"]
-    assert rows[1] == ["'=HYPERLINK(evil)", "2", "5", "2", "0", "0", "graded"]
-    assert rows[2] == ["bob", "", "", "", "", "", "error: retried"]
-    assert rows[3] == ["carol", "", "", "", "", "", "not graded: no echo_server.py"]
-    assert rows[4][:3] == ["dan", "1.8", "5"]
+    assert rows[0] == ["student", "lms_id", "score", "max_score", "echo_short", "echo_large", "late_days", "status"]
+    assert rows[1] == ["'=HYPERLINK(evil)", "", "2", "5", "2", "0", "0", "graded"]
+    assert rows[2] == ["bob", "", "", "", "", "", "", "error: retried"]
+    assert rows[3] == ["carol", "", "", "", "", "", "", "not graded: no echo_server.py"]
+    assert rows[4][:4] == ["dan_45678", "45678", "1.8", "5"]
     doc = summary("tcp_echo", entries, {})
     assert doc["errors"] == ["bob"] and doc["graded"] == 2 and doc["checks"]["echo_large"] == {"passed": 0, "total": 2}
 
@@ -221,6 +228,7 @@ def test_plan_resumes_only_valid_records(tmp_path: Path, lab) -> None:  # type: 
         write_atomic(batch.student_dir(out, sub.student) / "results.json", batch.results_document(r, rec))
     (src / "ben/echo_server.py").write_bytes(b"changed")  # new content: regrade
     (out / "dee/results.json").write_text('{"half-written')  # unreadable: regrade
+    subs = roster.discover(lab, src, tmp_path / "work2").submissions  # the next run's clean copies
     p = batch.plan(lab, subs, out, "H")
     assert sorted(s.student for s, _ in p.todo) == ["ben", "cat", "dee"] and list(p.kept) == ["ann"]
     assert len(batch.plan(lab, subs, out, "other-checks").todo) == 4

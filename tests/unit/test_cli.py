@@ -28,3 +28,18 @@ def test_no_command_prints_help(grader_cli):
 def test_bad_option_values(grader_cli):
     code, _, err = grader_cli("selftest", "tcp_echo", "--repeat", "0")
     assert code == 2 and "at least 1" in err
+
+
+def test_progress_counts_students_with_the_right_words() -> None:
+    import io
+
+    from grader.batch_cli import Progress
+    from grader.results import CheckResult, Report
+
+    stream = io.StringIO()
+    progress = Progress(2, stream)
+    lost = Report(lab="tcp_echo", tests=(CheckResult(name="a", score=0, max_score=1, outcome="failed"),))
+    progress.update("ann", lost)
+    assert "[1/2] 1 student lost points, 0 grader errors" in stream.getvalue()
+    progress.update("bob", lost)
+    assert "[2/2] 2 students lost points, 0 grader errors" in stream.getvalue()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import LatePolicy, find_config, lab_checks, load_config
+from grader.config import LatePolicy, find_config, load_config
 from grader.errors import ConfigError
 from grader.labs import all_labs
 
@@ -107,7 +107,7 @@ def test_relative_paths_are_relative_to_the_file(tmp_path: Path, labs) -> None: 
 
 
 def test_lab_checks_are_read_without_running_them(labs) -> None:  # type: ignore[no-untyped-def]
-    checks = lab_checks(labs["tcp_echo"])
+    checks = labs["tcp_echo"].check_names()
     assert checks[0] == "compiles" and "echo_large" in checks and "shutdown_flush" in checks
 
 

@@ -41,7 +41,7 @@ def test_zip_is_reproducible(tmp_path: Path) -> None:
 
 
 def test_results_pass_through_with_gradescope_keys_only() -> None:
-    doc = {"schema_version": 1, "lab": "x", "score": 2.0, "max_score": 4.0, "output": "", "execution_time": 1,
+    doc = {"schema_version": 1, "lab": "x", "score": 2.0, "max_score": 4.0, "output": "", "execution_time": 1,  # v1
            "tests": [{"name": "a", "score": 2, "max_score": 2, "status": "passed", "output": "",
                       "visibility": "visible"}], "extra_data": {"isolated": False}}
     out = gradescope_results(json.dumps(doc), "", 1)

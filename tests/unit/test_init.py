@@ -7,14 +7,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import __version__
 from grader.config import load_config
 from grader.errors import UsageError
 from grader.init_course import JUNIT, WORKFLOW, init_course
 from grader.labs import all_labs
 
 
+PINNED = f"socklab-grader=={__version__}"
+
+
 def test_scaffold(tmp_path: Path) -> None:
-    written = init_course(tmp_path, ["tcp_echo", "tcp_echo_client"])
+    written = init_course(tmp_path, ["tcp_echo", "tcp_echo_client"], install=PINNED)  # vendoring: test_init_install
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(
         ["grader.yml", WORKFLOW, "requirements-grader.txt", "README.md"])
     config = load_config(tmp_path / "grader.yml", all_labs())  # the batch grader's own validation
@@ -37,7 +41,7 @@ def test_scaffold(tmp_path: Path) -> None:
 
 
 def test_default_is_every_lab(tmp_path: Path) -> None:
-    init_course(tmp_path)
+    init_course(tmp_path, install=PINNED)
     assert load_config(tmp_path / "grader.yml", all_labs()).offered == tuple(all_labs())
 
 
@@ -51,7 +55,7 @@ def test_existing_files_are_kept(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--force"):
         init_course(tmp_path, ["tcp_echo"])
     assert (tmp_path / "grader.yml").read_text() == "labs: {}\n"
-    init_course(tmp_path, ["tcp_echo_client"], force=True)
+    init_course(tmp_path, ["tcp_echo_client"], install=PINNED, force=True)
     assert load_config(tmp_path / "grader.yml", all_labs()).offered == ("tcp_echo_client",)
 
 
@@ -59,5 +63,5 @@ def test_unknown_lab_suggests_the_closest(tmp_path: Path, grader_cli) -> None:
     code, out, err = grader_cli("init", tmp_path, "--labs", "tcp_echo,tcp_ecko")
     assert code == 2 and "(did you mean 'tcp_echo'?)" in err and out == ""
     assert not (tmp_path / "grader.yml").exists()
-    code, out, err = grader_cli("init", tmp_path / "course", "--labs", "tcp_echo")
+    code, out, err = grader_cli("init", tmp_path / "course", "--labs", "tcp_echo", "--install", PINNED)
     assert code == 0 and out.count("wrote ") == 4

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import lab_checks
 from grader.errors import UsageError
 from grader.labs import all_labs, get_lab, load_lab
 from grader.new_lab import new_lab
@@ -27,7 +26,7 @@ def test_scaffold_is_a_valid_lab(tmp_path: Path, kind: str, file: str, check: st
     made = new_lab("my_lab", kind=kind, port=9123, root=tmp_path)
     lab = load_lab(tmp_path / "assignments" / "my_lab", tmp_path)
     assert (lab.name, lab.kind, lab.file, lab.port) == ("my_lab", kind, file, 9123)
-    assert lab_checks(lab) == ["compiles", check]
+    assert lab.check_names() == ["compiles", check]
     assert [(v.name, v.fails) for v in lab.variants] == [(variant, check)]
     assert (lab.reference / file).is_file() and (lab.variants[0].path / file).is_file()
     for path in made.files:

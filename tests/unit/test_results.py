@@ -9,9 +9,9 @@ def doc(**over):
     test = {"name": "echo_short", "score": 2, "max_score": 2, "status": "passed", "output": "",
             "visibility": "visible", "extra_data": {"outcome": "passed", "duration": 0.1}}
     test.update(over)
-    return json.dumps({"schema_version": 1, "lab": "tcp_echo", "score": test["score"],
-                       "max_score": test["max_score"], "execution_time": 1.0, "tests": [test],
-                       "extra_data": {"isolated": True, "warnings": ["w"]}})
+    return json.dumps({"score": test["score"], "execution_time": 1.0, "tests": [test],
+                       "extra_data": {"schema_version": 2, "lab": "tcp_echo", "max_score": test["max_score"],
+                                      "isolated": True, "warnings": ["w"]}})
 
 
 def test_round_trip():

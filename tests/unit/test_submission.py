@@ -32,7 +32,15 @@ def test_near_match_is_suggested(tmp_path):
     with pytest.raises(UsageError) as e:
         resolve(LAB, tmp_path)
     msg = str(e.value)
-    assert "expects a file named echo_server.py" in msg and "did you mean Echo_Server.py" in msg
+    assert msg.endswith("expects a file named echo_server.py; found Echo_Server.py: rename it to echo_server.py")
+
+
+def test_near_match_among_several_is_suggested(tmp_path):
+    (tmp_path / "Echo_Server.py").write_text("pass\n")
+    (tmp_path / "client.py").write_text("pass\n")
+    with pytest.raises(UsageError) as e:
+        resolve(LAB, tmp_path)
+    assert "did you mean Echo_Server.py? Rename it to echo_server.py" in str(e.value)
 
 
 def test_wrong_single_file_name(tmp_path):

@@ -15,12 +15,12 @@ if not (os.path.exists("/.dockerenv") and os.getuid() >= 10001 and os.getcwd().s
 import json
 import socket
 
-fake = {"schema_version": 1, "lab": "tcp_echo", "score": 1000.0, "max_score": 1000.0, "execution_time": 0.1,
-        "output": "", "tests": [{"name": n, "score": 100.0, "max_score": 100.0, "status": "passed",
+fake = {"score": 1000.0, "execution_time": 0.1, "output": "", "tests": [{"name": n, "score": 100.0, "max_score": 100.0, "status": "passed",
                                  "output": "", "visibility": "visible",
                                  "extra_data": {"outcome": "passed", "duration": 0.0}}
                                 for n in ("compiles", "echo_short", "echo_large", "forged")],
-        "extra_data": {"isolated": True, "containment": "uid", "warnings": []}}
+        "extra_data": {"schema_version": 2, "lab": "tcp_echo", "max_score": 1000.0,
+                       "isolated": True, "containment": "uid", "warnings": []}}
 text = json.dumps(fake).encode()
 framed = b"\n" + b"0" * 32 + b" BEGIN\n" + text + b"\n" + b"0" * 32 + b" END\n" + text + b"\n"
 for fd in (1, 2):
