@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.labs import load_lab
+
 REPO = Path(__file__).resolve().parent.parent
 TCP_ECHO = REPO / "assignments" / "tcp_echo"
 TCP_ECHO_EXAMPLES = REPO / "examples" / "tcp_echo"
@@ -33,7 +35,10 @@ while True:
     conn.close()
 """,
 }
-TCP_ECHO_VARIANTS = tuple(sorted(p.name for p in (TCP_ECHO / "variants").iterdir()))
+_VARIANTS = load_lab(TCP_ECHO).variants
+TCP_ECHO_BAD = tuple(sorted(v.name for v in _VARIANTS if not v.good))
+TCP_ECHO_GOOD = tuple(sorted(v.name for v in _VARIANTS if v.good))
+CORRECT_KINDS = ("reference", *TCP_ECHO_GOOD)
 
 
 def tcp_echo_source(kind: str, n: int) -> bytes:
@@ -62,17 +67,19 @@ def write_class(root: Path, kinds: list[str], *, file: str = "echo_server.py",
 
 
 def mixed_kinds(size: int) -> list[str]:
-    """70 % reference, 30 % wrong: every known-bad variant and both hangs, in a fixed shuffled order."""
-    wrong = [*TCP_ECHO_VARIANTS, *HANGS]
+    """70 % correct (the reference and the known-good variants in turn, the styles students write), 30 % wrong
+    (every known-bad variant and both hangs), in a fixed shuffled order."""
+    wrong = [*TCP_ECHO_BAD, *HANGS]
     n_wrong = round(size * 0.3)
-    kinds = ["reference"] * (size - n_wrong) + [wrong[i % len(wrong)] for i in range(n_wrong)]
+    kinds = ([CORRECT_KINDS[i % len(CORRECT_KINDS)] for i in range(size - n_wrong)]
+             + [wrong[i % len(wrong)] for i in range(n_wrong)])
     return [kinds[(i * 37) % size] for i in range(size)] if size % 37 else kinds
 
 
 def tcp_echo_class(root: Path, size: int = 100) -> dict[str, str]:
     """{student: "correct" | "wrong"} for a mixed tcp_echo class written under root."""
     kinds = write_class(root, mixed_kinds(size))
-    return {s: "correct" if k == "reference" else "wrong" for s, k in kinds.items()}
+    return {s: "correct" if k in CORRECT_KINDS else "wrong" for s, k in kinds.items()}
 
 
 def hello_class(root: Path, size: int) -> dict[str, str]:

@@ -36,32 +36,94 @@ def checks(sec: dict[str, Any]) -> list[str]:
     return out + ["", _when(sec)]
 
 
-def batch(results: dict[str, Any]) -> list[str]:
-    sec, base = results.get("batch"), results.get("baseline")
-    cls = (sec or base)["class"]  # type: ignore[index]
-    out = ["## Batch: a generated tcp_echo class against the naive baseline", "",
-           f"{cls['size']} submissions: {cls['correct']} correct, {cls['known_bad']} known-bad variants, "
-           f"{cls['hang']} that hang. A verdict is wrong when a correct submission does not get full marks or a "
-           "wrong one does. The baseline is `bench/naive_baseline.py` (start, sleep 1 s, two clients, kill, "
-           "sleep 1 s), run unsandboxed on the same submissions.", "",
-           "| grader | backend | jobs | time (s) | submissions / min | wrong verdicts | orchestrator peak RSS (MiB) |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    if base:
-        out.append(f"| naive baseline | none | 1 | {base['seconds']} | {base['per_minute']} | "
-                   f"{base['wrong_verdicts']} ({base['passed_but_wrong']} wrong ones passed, "
-                   f"{base['failed_but_correct']} correct ones failed) | – |")
-    for r in (sec or {}).get("runs", []):
+def _naive_row(base: dict[str, Any], size: int) -> str:
+    return (f"| naive baseline | none | 1 | {base['seconds']} | {round(size / base['seconds'] * 60, 1)} | "
+            f"{base['wrong_verdicts']} ({base['passed_but_wrong']} wrong ones passed, "
+            f"{base['failed_but_correct']} correct ones failed) | – |")
+
+
+def _class_text(cls: dict[str, Any]) -> str:
+    return (f"{cls['size']} submissions: {cls['correct']} correct (the reference and the known-good variants), "
+            f"{cls['known_bad']} known-bad variants, {cls['hang']} that hang")
+
+
+def versus(sec: dict[str, Any]) -> list[str]:
+    out = ["## The naive script against the grader, side by side", "",
+           "Each class is graded by `bench/naive_baseline.py` (start, sleep 1 s, two clients, kill, sleep 1 s; "
+           "unsandboxed) and then by `grader grade` at its default `--jobs` on each backend, in the same run. "
+           "A verdict is wrong when a correct submission does not get full marks or a wrong one does. "
+           "CPU: the grader's process tree, plus (Docker) every container of the engine meanwhile, an upper "
+           "bound when other sessions use Docker too. The CPU floor is that CPU time over the "
+           f"{sec['cores']} cores: no schedule of these checks on this machine can be faster. Load: the 1-minute "
+           "load average before and after each command.", "",
+           "| class | who | backend | jobs | time (s) | naive / this | wrong verdicts | CPU (s) | CPU / submission (s) "
+           "| CPU floor (s) | load |",
+           "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in sec["sizes"]:
+        size, base = row["class"]["size"], row["naive"]
+        out.append(f"| {size} | naive script | none | 1 | {base['seconds']} | 1 | {base['wrong_verdicts']} "
+                   f"({base['passed_but_wrong']} wrong passed, {base['failed_but_correct']} correct failed) | "
+                   f"{base['cpu_s']} | {round(base['cpu_s'] / size, 3)} | – | "
+                   f"{base['load_before']} → {base['load_after']} |")
+        for g in row["grader"]:
+            cpu = round(g["cpu_s"] + (g["docker_cpu_s"] or 0), 1)
+            out.append(f"| {size} | `grader grade` | {g['backend']} | {g['jobs']} | {g['seconds']} | "
+                       f"**{g['ratio']:.2f}×** | {g['wrong_verdicts']} | {cpu} | {g['cpu_per_submission_s']} | "
+                       f"{g['cpu_floor_s']} | {g['load_before']} → {g['load_after']} |")
+    for row in sec["sizes"]:
+        out += ["", f"Class of {row['class']['size']}: {_class_text(row['class'])}."]
+    return out + ["", _when(sec)]
+
+
+PHASES = (("sandbox_setup", "sandbox set-up (Docker: create + start)"),
+          ("runner_start", "runner start (interpreter, imports; local: its namespaces and copy too)"),
+          ("check_setup", "check set-up (fresh namespace and copy, until the program is started)"),
+          ("program_start", "program start and readiness (launcher, interpreter, listening seen)"),
+          ("probes", "probes (their traffic and necessary waits; a hang: the waits it runs out)"),
+          ("stop", "after the last probe event (waiting out a timeout; stopping the program)"),
+          ("result_writing", "result writing (local: back in the orchestrator; Docker: logs, parse, remove)"),
+          ("other", "other (pytest collection, between checks)"),
+          ("total", "total"))
+
+
+def phases(sec: dict[str, Any]) -> list[str]:
+    rows = sec["rows"]
+    out = ["## Where one submission's time goes", "",
+           "One submission graded through the backend in-process, with every check's transcript "
+           "(`bench/phases.py`): " + "; ".join(f"{k}: {v}" for k, v in sec["subjects"].items()) +
+           ". Seconds, summed over the checks.", "",
+           "| phase | " + " | ".join(rows) + " |", "| --- |" + " ---: |" * len(rows)]
+    for key, label in PHASES:
+        out.append(f"| {label} | " + " | ".join(f"{r[key]:.2f}" for r in rows.values()) + " |")
+    out.append("| CPU time (s; local: the runner's tree, Docker: the container's cgroup) | "
+               + " | ".join(f"{r.get('cpu_s', 0):.2f}" for r in rows.values()) + " |")
+    out.append("| score | " + " | ".join(f"{r['score']:g} / {r['max_score']:g}" for r in rows.values()) + " |")
+    floor = sec["latency_floor_s"]
+    out += ["", "Latency floor of one correct submission (its probes' own waits plus one program start per check "
+            "at the fastest seen): " + ", ".join(f"{b} {v:.2f} s" for b, v in floor.items()) + "."]
+    return out + ["", _when(sec)]
+
+
+def batch(sec: dict[str, Any], naive: dict[str, Any] | None) -> list[str]:
+    cls = sec["class"]
+    out = ["## Batch: the generated tcp_echo class at each --jobs", "",
+           f"{_class_text(cls)}. CPU as in the side-by-side table.", "",
+           "| grader | backend | jobs | time (s) | submissions / min | wrong verdicts | CPU (s) | load "
+           "| orchestrator peak RSS (MiB) |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+    if naive:
+        out.append(_naive_row(naive, cls["size"]).replace(" | – |", " | – | – | – |"))
+    for r in sec["runs"]:
+        cpu = round(r.get("cpu_s", 0) + (r.get("docker_cpu_s") or 0), 1) if "cpu_s" in r else "–"
+        load = f"{r['load_before']} → {r['load_after']}" if "load_before" in r else "–"
         out.append(f"| `grader grade` | {r['backend']} | {r['jobs']} | {r['seconds']} | {r['per_minute']} | "
-                   f"{r['wrong_verdicts']} | {r['peak_rss_mib']} |")
-    if sec and base and sec["runs"]:
+                   f"{r['wrong_verdicts']} | {cpu} | {load} | {r['peak_rss_mib']} |")
+    if naive and sec["runs"]:
         best = min(sec["runs"], key=lambda r: r["seconds"])
         out += ["", f"Fastest grader run ({best['backend']}, {best['jobs']} jobs): "
-                f"{base['seconds'] / best['seconds']:.2f}× the baseline's speed, "
-                f"{best['wrong_verdicts']} wrong verdicts against the baseline's {base['wrong_verdicts']}."]
-    for s, what in ((sec, "Grader: "), (base, "Baseline: ")):
-        if s:
-            out += ["", _when(s, what)]
-    return out
+                f"{naive['seconds'] / best['seconds']:.2f}× the naive script's speed (same class size, from the "
+                "side-by-side section)."]
+    return out + ["", _when(sec)]
 
 
 def scale(sec: dict[str, Any]) -> list[str]:
@@ -81,12 +143,23 @@ def scale(sec: dict[str, Any]) -> list[str]:
     return out + ["", _when(sec)]
 
 
+def _naive_for(results: dict[str, Any], size: int) -> dict[str, Any] | None:
+    for row in results.get("versus", {}).get("sizes", []):
+        if row["class"]["size"] == size:
+            return row["naive"]  # type: ignore[no-any-return]
+    return None
+
+
 def markdown(results: dict[str, Any]) -> str:
     out = ["# Benchmark results", "", "Written by `.venv/bin/python bench/run.py`; the raw numbers are in `results.json`.", ""]
     if "checks" in results:
         out += checks(results["checks"]) + [""]
-    if "batch" in results or "baseline" in results:
-        out += batch(results) + [""]
+    if "versus" in results:
+        out += versus(results["versus"]) + [""]
+    if "phases" in results:
+        out += phases(results["phases"]) + [""]
+    if "batch" in results:
+        out += batch(results["batch"], _naive_for(results, results["batch"]["class"]["size"])) + [""]
     if "scale" in results:
         out += scale(results["scale"]) + [""]
     return "\n".join(out)

@@ -7,11 +7,16 @@ Sections:
   checks    per lab, `grader check` on the reference, local and Docker (median of
             --runs), and the no-sandbox floor: the same checks run by the harness
             directly, with no namespace, no containment and no CLI
-  batch     `grader grade` on a generated tcp_echo class (70 % correct, 30 %
-            known-bad, some that hang) at each --jobs on each backend, with the
-            verdicts it got wrong
-  baseline  bench/naive_baseline.py (start, sleep, poke, kill, sleep) on the same
-            class: its time and its wrong verdicts
+  versus    for each --versus-sizes, one generated tcp_echo class (70 % correct,
+            30 % known-bad, some that hang) graded by bench/naive_baseline.py
+            (start, sleep, poke, kill, sleep) and by `grader grade` at its default
+            --jobs on each backend, one after another: times, ratio, wrong
+            verdicts, CPU time, load; and the CPU floor (CPU per submission x
+            class size / cores)
+  phases    where the time of one correct and one hanging submission goes, per
+            backend: sandbox set-up, runner start, program start and readiness,
+            probes, stop, result writing; the probes' waits are the latency floor
+  batch     `grader grade` on the generated class at each --jobs on each backend
   scale     orchestrator peak memory and total time on generated quick (hello)
             classes of each --scale size, local sandbox
 
@@ -27,7 +32,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shlex
 import statistics
 import subprocess
@@ -41,25 +45,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import classes, render  # noqa: E402
-from grader.batch import load_result  # noqa: E402
+from bench import classes, phases, render  # noqa: E402
+from bench.measure import grade_class, jobs_used, log, misjudged, naive_class, timed, verdicts_of  # noqa: E402
 from grader.labs import all_labs  # noqa: E402
 
-SECTIONS = ("checks", "batch", "baseline", "scale")
-# Runs `grader` in-process and reports the orchestrator's own peak resident memory (KiB) on stderr.
-PEAK_RSS = ("import resource, sys\nfrom grader.cli import main\ncode = main(sys.argv[1:])\n"
-            "print(f'@@peak-rss-kib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
-            "sys.exit(code)\n")
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def timed(argv: list[str], **kw: Any) -> tuple[float, subprocess.CompletedProcess[str]]:
-    start = time.monotonic()
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=kw.pop("cwd", REPO), **kw)
-    return time.monotonic() - start, proc
+SECTIONS = ("checks", "versus", "phases", "batch", "scale")
 
 
 def summary(times: list[float], passed: list[bool]) -> dict[str, Any]:
@@ -112,43 +102,12 @@ def section_checks(args: argparse.Namespace) -> dict[str, Any]:
     return {"runs": args.runs, "backends": args.backends, "labs": rows}
 
 
-# -- batch and baseline --------------------------------------------------------------------------------
-
-def verdicts_of(out: Path, lab: str) -> dict[str, str]:
-    """{student: "correct" | "wrong" | "error"} as the grader saw it (full marks = correct)."""
-    found = {}
-    for path in out.glob("*/results.json"):
-        loaded = load_result(path, lab)
-        if loaded is None or loaded[0].has_error:
-            found[path.parent.name] = "error"
-        else:
-            report = loaded[0]
-            found[path.parent.name] = "correct" if report.score == report.max_score else "wrong"
-    return found
-
-
-def misjudged(truth: dict[str, str], seen: dict[str, str]) -> dict[str, Any]:
-    wrong = sorted(s for s, t in truth.items() if seen.get(s) != t)
-    return {"wrong_verdicts": len(wrong), "passed_but_wrong": sum(truth[s] == "wrong" for s in wrong),
-            "failed_but_correct": sum(truth[s] == "correct" for s in wrong), "students": wrong}
-
-
-def grade_class(lab: str, folder: Path, out: Path, backend: str, jobs: int) -> tuple[float, int, int | None]:
-    """(seconds, exit code, orchestrator peak RSS in KiB)."""
-    # Run from the output's parent so no grader.yml of this checkout applies.
-    took, proc = timed([sys.executable, "-c", PEAK_RSS, "grade", lab, str(folder), "--out", str(out),
-                        "--backend", backend, "--jobs", str(jobs)],
-                       cwd=out.parent, env={**os.environ, "PYTHONPATH": str(REPO)})
-    peak = re.search(r"@@peak-rss-kib (\d+)", proc.stderr)
-    if proc.returncode not in (0, 3):
-        raise SystemExit(f"bench: grader grade failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return took, proc.returncode, int(peak.group(1)) if peak else None
-
+# -- versus, phases, batch ----------------------------------------------------------------------------------
 
 def class_description(size: int) -> dict[str, int]:
     kinds = classes.mixed_kinds(size)
-    return {"size": size, "correct": kinds.count("reference"),
-            "known_bad": sum(k in classes.TCP_ECHO_VARIANTS for k in kinds),
+    return {"size": size, "correct": sum(k in classes.CORRECT_KINDS for k in kinds),
+            "known_bad": sum(k in classes.TCP_ECHO_BAD for k in kinds),
             "hang": sum(k in classes.HANGS for k in kinds)}
 
 
@@ -158,28 +117,47 @@ def section_batch(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     for backend in args.backends:
         for jobs in args.jobs:
             out = work / f"out-{backend}-{jobs}"
-            took, code, peak = grade_class("tcp_echo", work / "class", out, backend, jobs)
-            row = {"backend": backend, "jobs": jobs, "seconds": round(took, 1),
-                   "per_minute": round(len(truth) / took * 60, 1), "exit": code,
+            took, peak = grade_class("tcp_echo", work / "class", out, backend, jobs)
+            row = {"backend": backend, "jobs": jobs, **took.row(),
+                   "per_minute": round(len(truth) / took.seconds * 60, 1), "exit": took.proc.returncode,
                    "peak_rss_mib": round(peak / 1024, 1) if peak else None,
                    **misjudged(truth, verdicts_of(out, "tcp_echo"))}
             rows.append(row)
-            log(f"batch {backend} --jobs {jobs}: {took:.1f} s, {row['wrong_verdicts']} wrong verdicts")
+            log(f"batch {backend} --jobs {jobs}: {took.seconds:.1f} s, {row['wrong_verdicts']} wrong verdicts, "
+                f"load {took.load[0]} -> {took.load[1]}")
     return {"class": class_description(args.class_size), "runs": rows}
 
 
-def section_baseline(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    folder = work / "class"
-    truth = classes.tcp_echo_class(folder, args.class_size)
-    log(f"baseline: {len(truth)} submissions, one after another (at least 2 s each)")
-    took, proc = timed([sys.executable, str(REPO / "bench" / "naive_baseline.py"), str(folder)])
-    seen = {}
-    for line in proc.stdout.splitlines():
-        student, _, verdict = line.partition(",")
-        seen[student] = "correct" if verdict == "PASS" else "wrong"
-    log(f"baseline: {took:.1f} s")
-    return {"class": class_description(args.class_size), "seconds": round(took, 1),
-            "per_minute": round(len(truth) / took * 60, 1), **misjudged(truth, seen)}
+def section_versus(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The naive script and `grader grade` at its default --jobs on each backend, on the same class, one after
+    another in one run: their times, ratio, wrong verdicts, CPU and the load they ran under."""
+    sizes = []
+    for size in args.versus_sizes:
+        folder = work / f"class-{size}"
+        truth = classes.tcp_echo_class(folder, size)
+        log(f"versus {size}: naive baseline, one submission after another (at least 2 s each)")
+        naive, seen = naive_class(folder)
+        row: dict[str, Any] = {"class": class_description(size),
+                               "naive": {**naive.row(), **misjudged(truth, seen)}, "grader": []}
+        log(f"versus {size}: naive {naive.seconds:.1f} s, load {naive.load[0]} -> {naive.load[1]}")
+        for backend in args.backends:
+            out = work / f"out-{size}-{backend}"
+            took, peak = grade_class("tcp_echo", folder, out, backend, args.versus_jobs)
+            cpu = took.cpu_s + (took.docker_cpu_s or 0.0)
+            row["grader"].append({"backend": backend, "jobs": jobs_used(took.proc.stderr), **took.row(),
+                                  "ratio": round(naive.seconds / took.seconds, 2),
+                                  "cpu_per_submission_s": round(cpu / size, 3),
+                                  "cpu_floor_s": round(cpu / (os.cpu_count() or 1), 1),
+                                  "peak_rss_mib": round(peak / 1024, 1) if peak else None,
+                                  **misjudged(truth, verdicts_of(out, "tcp_echo"))})
+            log(f"versus {size} {backend}: {took.seconds:.1f} s ({naive.seconds / took.seconds:.2f}x the naive "
+                f"script), load {took.load[0]} -> {took.load[1]}")
+        sizes.append(row)
+    return {"cores": os.cpu_count(), "sizes": sizes}
+
+
+def section_phases(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    return phases.section(args.backends, work, args.phases_subjects)
 
 
 def section_scale(args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -187,10 +165,10 @@ def section_scale(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     for size in args.scale:
         folder = work / f"hello-{size}"
         classes.hello_class(folder, size)
-        took, code, peak = grade_class("hello", folder, work / f"hello-out-{size}", "local", args.scale_jobs)
-        rows.append({"submissions": size, "seconds": round(took, 1), "per_submission_s": round(took / size, 3),
-                     "exit": code, "peak_rss_mib": round(peak / 1024, 1) if peak else None})
-        log(f"scale {size}: {took:.1f} s, peak {rows[-1]['peak_rss_mib']} MiB")
+        took, peak = grade_class("hello", folder, work / f"hello-out-{size}", "local", args.scale_jobs)
+        rows.append({"submissions": size, **took.row(), "per_submission_s": round(took.seconds / size, 3),
+                     "exit": took.proc.returncode, "peak_rss_mib": round(peak / 1024, 1) if peak else None})
+        log(f"scale {size}: {took.seconds:.1f} s, peak {rows[-1]['peak_rss_mib']} MiB")
     return {"lab": "hello", "backend": "local", "jobs": args.scale_jobs, "runs": rows}
 
 
@@ -225,6 +203,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backends", type=names, default=["local", "docker"], help="default: local,docker")
     p.add_argument("--class-size", type=int, default=100, help="generated tcp_echo class (default 100)")
     p.add_argument("--jobs", type=ints, default=[1, 2, 4], help="batch --jobs values (default 1,2,4)")
+    p.add_argument("--versus-sizes", type=ints, default=[40, 100],
+                   help="class sizes for `versus`, the naive script against the grader (default 40,100)")
+    p.add_argument("--phases-subjects", type=names, default=list(phases.SUBJECTS),
+                   help=f"submissions for `phases` (default {','.join(phases.SUBJECTS)})")
+    p.add_argument("--versus-jobs", type=int, default=None, help="--jobs for `versus` (default: the grader's)")
     p.add_argument("--scale", type=ints, default=[100, 1000], help="quick class sizes (default 100,1000)")
     p.add_argument("--scale-jobs", type=int, default=4, help="--jobs for `scale` (default 4)")
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="default: bench/results")
@@ -243,10 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(path.read_text())
     except (OSError, ValueError):
         results = {}
+    results = {k: v for k, v in results.items() if k in SECTIONS}  # sections of older versions go
     command = ".venv/bin/python bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "command": command.strip()}
     runners = {"checks": lambda w: section_checks(args), "batch": lambda w: section_batch(args, w / "batch"),
-               "baseline": lambda w: section_baseline(args, w / "baseline"),
+               "versus": lambda w: section_versus(args, w / "versus"),
+               "phases": lambda w: section_phases(args, w / "phases"),
                "scale": lambda w: section_scale(args, w)}
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as work:
         for name in SECTIONS:
