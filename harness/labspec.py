@@ -60,11 +60,16 @@ class LabSpec:
     extra: dict[str, Any] = field(default_factory=dict)  # every other key, for the lab's own checks
 
 
+#: PyYAML's libyaml-backed safe loader where the wheel has it: the same documents, 10x faster to parse
+#: (the pure-Python one took 0.1 s of every `grader check` on the 16 labs' files).
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_spec(directory: Path) -> LabSpec:
     """directory/assignment.yml as a LabSpec (LabSpecError names the file and key)."""
     path = directory / "assignment.yml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise LabSpecError(f"{path}: cannot read the lab's description: {exc}") from exc
     return parse_spec(data, str(path))
