@@ -24,6 +24,7 @@ need) plus one program start per check at its fastest.
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import threading
@@ -141,6 +142,20 @@ def check_phases(report: Report) -> dict[str, float]:
     return sums
 
 
+def zygote_children_cpu_s(backend: Any) -> float:
+    """CPU seconds of the runners the local backend's warm zygote has forked and reaped (its cutime +
+    cstime): they are not our children, so RUSAGE_CHILDREN never sees them."""
+    warm = getattr(backend, "_warm", None)
+    proc = getattr(warm, "_proc", None)
+    if proc is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime (stat(5) 16, 17)
+
+
 def one(backend_name: str, folder: Path) -> dict[str, Any]:
     lab = all_labs()["tcp_echo"]
     events: list[float] = []
@@ -157,11 +172,13 @@ def one(backend_name: str, folder: Path) -> dict[str, Any]:
         events.clear()
         spent.update(dict.fromkeys(spent, 0.0))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        zygote_before = zygote_children_cpu_s(backend)
         call = time.monotonic()
         report = backend.run(request(folder))
         total = time.monotonic() - call
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime + spent["cpu"]
+        zygote_cpu = zygote_children_cpu_s(backend) - zygote_before
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime + spent["cpu"] + zygote_cpu
     row: dict[str, Any] = {"cpu_s": cpu, "backend_init": set_up, "total": total, "score": report.score,
                            "max_score": report.max_score, "runner_execution": report.execution_time,
                            **check_phases(report)}
