@@ -74,9 +74,17 @@ def wait_for_spare(backend: object, timeout: float = 60) -> None:
 
 
 def sandbox_scratch() -> list[Path]:
+    """This process's Docker scratch folders: the other pytest workers make their own meanwhile."""
     import tempfile
 
-    return sorted(Path(tempfile.gettempdir()).glob("grader-sandbox-*"))
+    return sorted(p for p in Path(tempfile.gettempdir()).glob("grader-sandbox-*") if _owner(p) == os.getpid())
+
+
+def _owner(folder: Path) -> int | None:
+    try:
+        return int((folder / ".owner").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 @docker
