@@ -16,7 +16,7 @@ from harness.launch import StudentProgram
 from harness.outcomes import CheckFailed
 from harness.probes import by_hand
 from harness.probes.echo import await_echo, send_or_fail
-from harness.probes.server import client_row, held_and_quiet, server_row, start_server, streak, wait_settled
+from harness.probes.server import SETTLED, client_row, held_and_quiet, server_row, start_server, streak, wait_settled
 from harness.probes.transfer import Transfer
 from harness.session import LabSession
 from harness.waiting import Deadline, poll
@@ -69,16 +69,29 @@ def survives_reset(lab: LabSession) -> None:
 
 
 def _await_held(lab: LabSession, program: StudentProgram, client: Conversation) -> bool:
-    """True once the server holds this connection with nothing in flight (noted with its proof);
-    False when it closed the connection (its end gone or past ESTABLISHED) or never quieted."""
-    state = poll(lambda: held_and_quiet(lab, program, client) in (True, None) or _closed_by_server(lab, client)
-                 or None, 2.0)
+    """True once the server holds this connection with nothing in flight and waits to read (noted with its
+    proof); False when it closed the connection (its end gone or past ESTABLISHED) or never quieted.
+
+    Holding is not enough: a server that is between its last send() and its close() also holds the
+    connection, quiet, for as long as the scheduler leaves it off the CPU. A reset then is never read,
+    so whether it passed depended on load. So every thread must sleep, one of them in a receive or a
+    wait for input, on 3 samples in a row."""
+    ready = streak(lambda: held_and_quiet(lab, program, client) in (True, None) and _waiting_to_read(program), 3)
+    state = poll(lambda: _closed_by_server(lab, client) or ready() or None, 2.0)
     if state and not _closed_by_server(lab, client):
         proof = held_and_quiet(lab, program, client)
-        lab.note(f"/proc: the server holds {client.name}'s connection (ESTABLISHED, nothing queued either way)"
+        lab.note(f"/proc: the server holds {client.name}'s connection (ESTABLISHED, nothing queued either way) "
+                 "and sleeps waiting to read"
                  + ("" if proof else "; its fd table is unreadable here, so only the queues were checked"))
         return True
     return False
+
+
+def _waiting_to_read(program: StudentProgram) -> bool:
+    """Every thread sleeps (settled) and one of them in recv()/read() or select()/poll()/epoll;
+    unreadable threads are no evidence either way."""
+    known = [s for s in observe.blocked_in_threads(program.pids()) if s is not None]
+    return not known or (all(s in SETTLED for s in known) and any(s in observe.RECEIVING for s in known))
 
 
 def _closed_by_server(lab: LabSession, client: Conversation) -> bool:
