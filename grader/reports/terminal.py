@@ -57,9 +57,31 @@ def wrapped(text: str, columns: int, indent: str = "    ") -> str:
         if line.strip() == "Try it yourself:":
             hint_depth = depth
         lead = indent + line[:depth]
-        out += textwrap.wrap(line.strip(), columns, initial_indent=lead, subsequent_indent=lead + "  ",
+        room = max(20, columns - len(lead) - 2)
+        words = " ".join(_split_bytes_literal(word, room) for word in line.strip().split(" "))
+        out += textwrap.wrap(words, columns, initial_indent=lead, subsequent_indent=lead + "  ",
                              break_long_words=False, break_on_hyphens=False, drop_whitespace=True) or [""]
     return "\n".join(out)
+
+
+_BYTES_LITERAL = re.compile(r"""b(['"])(?:\\.|(?!\1).)*\1""")
+_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\.|.")
+
+
+def _split_bytes_literal(word: str, room: int) -> str:
+    """A bytes literal wider than `room` as adjacent literals (b'ab' b'cd' is b'abcd' in Python),
+    cut between escapes, so a transcript's data wraps and still reads, and copies, as one value."""
+    if len(word) <= room or not _BYTES_LITERAL.fullmatch(word):
+        return word
+    quote, body = word[1], word[2:-1]
+    pieces, piece = [], ""
+    for unit in _ESCAPE.findall(body):
+        if piece and len(piece) + len(unit) > room - 3:
+            pieces.append(piece)
+            piece = ""
+        piece += unit
+    pieces.append(piece)
+    return " ".join(f"b{quote}{p}{quote}" for p in pieces)
 
 
 def check_line(t: CheckResult, stream: TextIO) -> str:

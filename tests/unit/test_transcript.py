@@ -56,3 +56,16 @@ def test_checks_that_failed_fast_on_an_earlier_proof_take_one_line_each() -> Non
     text = out.getvalue()
     assert text.count("listening on TCP port 9001 instead") == 1
     assert "Not started again: the same start as in 'echo_short' never got to listen" in text
+
+
+def test_a_long_bytes_literal_wraps_as_adjacent_literals_of_the_same_value() -> None:
+    import ast
+
+    from grader.reports.terminal import wrapped
+
+    data = bytes(range(256)) + b"it's \"quoted\"\\"
+    line = f"0.037s     client -> sent {len(data)} bytes {data!r}"
+    lines = wrapped(line, 80).splitlines()
+    assert len(lines) > 3 and all(len(out) <= 80 for out in lines)
+    literal = " ".join(out.strip() for out in lines).split(" bytes ", 1)[1]
+    assert ast.literal_eval(literal) == data
