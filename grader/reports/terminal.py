@@ -58,30 +58,34 @@ def wrapped(text: str, columns: int, indent: str = "    ") -> str:
             hint_depth = depth
         lead = indent + line[:depth]
         room = max(20, columns - len(lead) - 2)
-        words = " ".join(_split_bytes_literal(word, room) for word in line.strip().split(" "))
-        out += textwrap.wrap(words, columns, initial_indent=lead, subsequent_indent=lead + "  ",
+        out += textwrap.wrap(_split_bytes_literals(line.strip(), room), columns, initial_indent=lead, subsequent_indent=lead + "  ",
                              break_long_words=False, break_on_hyphens=False, drop_whitespace=True) or [""]
     return "\n".join(out)
 
 
-_BYTES_LITERAL = re.compile(r"""b(['"])(?:\\.|(?!\1).)*\1""")
+_BYTES_LITERAL = re.compile(r"""(?<!\w)b(['"])(?:\\.|(?!\1)[^\\])*\1""")  # one way to match each character: no backtracking
 _ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\.|.")
 
 
-def _split_bytes_literal(word: str, room: int) -> str:
-    """A bytes literal wider than `room` as adjacent literals (b'ab' b'cd' is b'abcd' in Python),
-    cut between escapes, so a transcript's data wraps and still reads, and copies, as one value."""
-    if len(word) <= room or not _BYTES_LITERAL.fullmatch(word):
-        return word
-    quote, body = word[1], word[2:-1]
-    pieces, piece = [], ""
-    for unit in _ESCAPE.findall(body):
-        if piece and len(piece) + len(unit) > room - 3:
-            pieces.append(piece)
-            piece = ""
-        piece += unit
-    pieces.append(piece)
-    return " ".join(f"b{quote}{p}{quote}" for p in pieces)
+def _split_bytes_literals(line: str, room: int) -> str:
+    """Each bytes literal wider than `room` as adjacent literals (b'ab' b'cd' is b'abcd' in Python),
+    cut between escapes, its spaces written as \\x20, so a transcript's data wraps at the pieces
+    and still reads, and copies, as one value."""
+    def split(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) <= room:
+            return word
+        quote, pieces, piece = word[1], [], ""
+        for found in _ESCAPE.findall(word[2:-1]):
+            unit = "\\x20" if found == " " else found
+            if piece and len(piece) + len(unit) > room - 3:
+                pieces.append(piece)
+                piece = ""
+            piece += unit
+        pieces.append(piece)
+        return " ".join(f"b{quote}{p}{quote}" for p in pieces)
+
+    return _BYTES_LITERAL.sub(split, line)
 
 
 def check_line(t: CheckResult, stream: TextIO) -> str:
