@@ -11,6 +11,7 @@ still going (another batch, a `grader check`) alone.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 OWNER = ".owner"
-PREFIXES = ("grader-batch-", "grader-check-", "grader-sandbox-")  # the scratch folders made here, swept at every start
+PREFIXES = ("grader-batch-", "grader-check-", "grader-local-", "grader-sandbox-")  # the scratch folders made here, swept at every start
 
 
 @contextmanager
@@ -42,9 +43,21 @@ def owned_scratch(prefix: str) -> Iterator[Path]:
         hidden = folder
         yield folder
     finally:
-        shutil.rmtree(hidden, ignore_errors=True)
+        remove(hidden)
         if fd >= 0:
             os.close(fd)
+
+
+def remove(folder: Path) -> None:
+    """rmtree that also empties read-only folders (the student's site folder is one), as
+    TemporaryDirectory's cleanup does; links are removed, never followed."""
+    for root, dirs, _files in os.walk(folder):
+        for name in dirs:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def sweep_abandoned(base: Path | None = None) -> list[Path]:
@@ -54,7 +67,7 @@ def sweep_abandoned(base: Path | None = None) -> list[Path]:
     for prefix in PREFIXES:
         for folder in [*base.glob(f"{prefix}*"), *base.glob(f".{prefix}new-*")]:
             if folder.is_dir() and not folder.is_symlink() and _abandoned(folder):
-                shutil.rmtree(folder, ignore_errors=True)
+                remove(folder)
                 removed.append(folder)
     if removed:
         print(f"note: removed {len(removed)} scratch folder(s) a killed run left in {base}", file=sys.stderr)

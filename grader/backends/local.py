@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from grader.backends.warm import WarmProcess, WarmStart
 from grader.errors import UsageError
 from grader.paths import harness_root
 from grader.results import MalformedResult, Report, error_report, parse_report
+from grader.scratch import owned_scratch
 from harness.schema import PROGRESS_PREFIX, parse_progress
 
 STDERR_KEEP = 4000  # characters of the runner's stderr kept for an error report
@@ -136,7 +136,9 @@ class LocalBackend:
         lab = request.lab
         deadline = request.deadline or DEFAULT_DEADLINE
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="grader-local-") as tmp, self._cgroup() as procs:
+        # owned_scratch, not TemporaryDirectory: a grader killed mid-run (SIGKILL, a closed pipe) leaves
+        # a folder that the next start's sweep_abandoned removes.
+        with owned_scratch("grader-local-") as tmp, self._cgroup() as procs:
             out = Path(tmp) / "results.json"
             errlog = Path(tmp) / "runner.stderr"
             # -P: `-m` would otherwise put the user's current folder first on sys.path, so a harness/

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from grader.backends import RunRequest
 from grader.backends.local import LocalBackend
 from grader.labs import get_lab
+from grader.scratch import sweep_abandoned
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = get_lab("tcp_echo")
@@ -84,6 +86,7 @@ from pathlib import Path
 from grader.backends import RunRequest
 from grader.backends.local import LocalBackend
 from grader.labs import get_lab
+from grader.scratch import sweep_abandoned
 LocalBackend(warm=True).run(RunRequest(lab=get_lab("tcp_echo"), submission=Path(sys.argv[1])))
 """
 
@@ -106,6 +109,12 @@ def test_a_killed_grader_takes_its_zygote_and_runners_with_it(tmp_path: Path) ->
     while alive := [command for pid, command in tree.items() if Path(f"/proc/{pid}").exists()]:
         assert time.monotonic() < end, f"outlived the SIGKILLed grader: {alive}"
         time.sleep(0.02)  # poll
+    # Its scratch folder stays (nobody was left to remove it) until the next grader start sweeps it.
+    left = [p for p in Path(tempfile.gettempdir()).glob("grader-local-*")
+            if (p / ".owner").is_file() and (p / ".owner").read_text().strip() == str(grader.pid)]
+    assert left, "the SIGKILLed grader's scratch folder is not where the sweep looks"
+    swept = sweep_abandoned()
+    assert set(left) <= set(swept) and not any(p.exists() for p in left)
 
 
 def test_a_batch_and_a_selftest_close_their_zygote(grader_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

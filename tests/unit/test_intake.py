@@ -280,3 +280,20 @@ def test_the_report_ignores_an_older_graders_folder_for_the_same_student(tmp_pat
         folder.mkdir()
         (folder / "results.json").write_bytes(results_document(report, record))
     assert [s.name for s in read_students(tmp_path, None)] == ["Alice Smith_12345"]
+
+
+def test_a_scratch_folder_with_read_only_folders_inside_is_removed(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kept").write_text("not ours")
+    with owned_scratch("grader-local-") as work:
+        site = work / "scratch" / "student-site"
+        (site / "pkg").mkdir(parents=True)
+        (site / "pkg" / "mod.py").write_text("x = 1\n")
+        (site / "link").symlink_to(outside)  # removed as a link, never followed
+        for folder in (site / "pkg", site):
+            folder.chmod(0o555)
+    assert not work.exists()
+    assert (outside / "kept").read_text() == "not ours" and oct(outside.stat().st_mode & 0o777) != "0o700"
