@@ -234,6 +234,12 @@ class LabSession:
         """Feedback for servers that exited during the check (before we stopped them)."""
         out = []
         for program in self.programs:
+            if id(program) in self.servers and not program.stopped and program.poll() is None \
+                    and _exiting(program, self.spec.port, self.spec.protocol):
+                # A crash's FIN or RST reaches the client while the process still prints its traceback or
+                # exits: wait for it (bounded, and only then), or whether the feedback shows the traceback
+                # would depend on scheduling.
+                program.wait(1.0)
             if id(program) in self.servers and program.poll() is not None and not program.stopped:
                 out.append(f"The server {describe_exit(program.poll() or 0)} during the check. "
                            f"Its stderr ends with:\n{program.stderr_tail()}")
@@ -263,3 +269,23 @@ class LabSession:
             self.leftovers = leftovers.clear(port, since=orphans_since)
             if self.leftovers:
                 self.note(f"port {port} still holds {'; '.join(map(str, self.leftovers[:5]))} after the check")
+
+
+
+def _exiting(program: StudentProgram, port: int | None, protocol: str) -> bool:
+    """Every process of the program is on its way out: gone, a zombie, or no longer holding a socket
+    bound to the lab's port (a server keeps its listener while it lives; a crashed one has dropped it
+    while Python still prints its traceback). An unreadable fd table is no evidence."""
+    if not port:
+        return False
+    protos = ("udp", "udp6") if protocol == "udp" else ("tcp", "tcp6")
+    states = None if protocol == "udp" else ("LISTEN",)
+    bound = {row.inode for row in procfs.socket_rows(protos, local_port=port, states=states)}
+
+    def leaving(pid: int) -> bool:
+        fields = procfs.stat_fields(pid)
+        if fields is None or fields[0] in ("Z", "X"):
+            return True
+        held = procfs.socket_inodes_seen(pid)
+        return held is not None and not held & bound
+    return all(leaving(pid) for pid in program.pids())
