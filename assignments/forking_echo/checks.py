@@ -46,8 +46,10 @@ def test_idle_client_not_blocking(lab):
 @pytest.mark.points(3)
 @pytest.mark.budget(25)
 def test_twenty_clients(lab):
-    """20 clients connected at once, with interleaved messages: each gets back exactly its own bytes."""
-    probes.many_clients(lab, clients=20, rounds=3, advice=FORK_ADVICE)
+    """20 clients connected at once: each is echoed while all the others stay connected."""
+    # One message per client: a child that echoes one recv() only loses echo_large for that, not this
+    # check too (labs.md asks nothing of forking_echo about several messages; realworld finding #9).
+    probes.many_clients(lab, clients=20, rounds=0, advice=FORK_ADVICE)
 
 
 @pytest.mark.points(3)

@@ -115,7 +115,7 @@ def test_slow_reader(lab):
 @pytest.mark.points(3)
 @pytest.mark.budget(20)
 def test_single_thread(lab):
-    """While 20 clients are connected, the server has exactly one thread and no child process, and waits in select/poll/epoll."""
+    """While 20 clients are connected, the server has exactly one thread and no child process."""
     lab.hint = ("python3 select_server.py &         # then connect a few clients with nc, and:\n"
                 "ls /proc/$(pgrep -f select_server.py)/task     # one entry: one thread\n"
                 "cat /proc/$(pgrep -f select_server.py)/syscall # 270 = pselect6 (select), 7 = poll, 232 = epoll_wait")

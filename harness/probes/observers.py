@@ -45,8 +45,12 @@ def single_thread_census(lab: LabSession, clients: int = 20, samples: int = 7) -
     readable_samples = [s for s in seen if s]
     waiting = [s for s in readable_samples if s in observe.WAITING_FOR_IO]
     if readable_samples and len(waiting) * 2 <= len(readable_samples):
-        problems.append(f"its main thread was not waiting in select/poll/epoll while all clients were idle; "
-                        f"{samples} samples of /proc/{pid}/syscall showed: {observe.describe_samples(seen)}")
+        # Told, not charged: labs.md asks for one thread and no child here, not for an idle select().
+        # A select() loop that always asks for writability (the Real Python tutorial's) spins, yet it
+        # is the design the lab asks for; it lost these points before (realworld finding #3).
+        lab.note(f"its main thread was mostly not waiting in select/poll/epoll while all clients were idle "
+                 f"({samples} samples of /proc/{pid}/syscall: {observe.describe_samples(seen)}): a loop that "
+                 "spins burns a core; ask select() for writability only while data is queued")
     if not readable_samples:
         lab.note("/proc/PID/syscall is unreadable here: the select/poll/epoll part was not checked")
     if problems:
