@@ -12,7 +12,9 @@ hold the verdicts; this prints what they saw, for a note or a review.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +23,10 @@ for extra in (REPO, REPO / "tests" / "docker"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from test_attacks import ATTACKS, EXPECT  # noqa: E402 - after the path set-up
+from test_attacks import ATTACKS, EXPECT, HostListeners  # noqa: E402 - after the path set-up
 from test_local_attacks import run_in_throwaway  # noqa: E402
 
+from grader import docker_engine  # noqa: E402
 from grader.backends import RunRequest  # noqa: E402
 from grader.backends.docker import DockerBackend  # noqa: E402
 from grader.labs import get_lab  # noqa: E402
@@ -35,12 +38,22 @@ def lost(tests: list[tuple[str, str]]) -> str:
 
 
 def docker_row(backend: DockerBackend, name: str) -> str:
+    """As test_attacks.py grades it: a copy with target.txt, listeners on this host's own addresses."""
     lab = get_lab("tcp_echo")
-    started = time.monotonic()
-    report = backend.run(RunRequest(lab=lab, submission=ATTACKS / name, include_hidden=True, deadline=150.0))
-    took = time.monotonic() - started
+    gateway = docker_engine.bridge_gateway()
+    listeners = HostListeners(["127.0.0.1"] + ([gateway] if gateway else []))
+    with tempfile.TemporaryDirectory() as tmp:
+        submission = Path(tmp) / name
+        shutil.copytree(ATTACKS / name, submission, ignore=shutil.ignore_patterns("__pycache__"))
+        (submission / "target.txt").write_text(f"{listeners.port} {gateway or '127.0.0.1'}\n")
+        started = time.monotonic()
+        try:
+            report = backend.run(RunRequest(lab=lab, submission=submission, include_hidden=True, deadline=150.0))
+        finally:
+            listeners.close()
+        took = time.monotonic() - started
     lost_checks = lost([(t.name, t.outcome) for t in report.tests])
-    return f"{report.score:g}/{report.max_score:g} in {took:.0f} s; lost: {lost_checks}"
+    return f"{report.score:g}/{report.max_score:g} in {took:.0f} s; lost: {lost_checks}; host listeners heard {len(listeners.received)}"
 
 
 def local_row(image: str, name: str) -> str:
