@@ -55,6 +55,7 @@ class LabSession:
         self.transcript = Transcript()
         self.programs: list[StudentProgram] = []
         self.servers: set[int] = set()  # ids of programs started as servers
+        self.listened: set[int] = set()  # ids of servers seen listening: only they can be seen dropping the port
         self.conversations: list[Conversation] = []
         self.fakes: list[FakeServer] = []
         self.hint = ""  # a check may set a specific way to try it by hand
@@ -134,6 +135,7 @@ class LabSession:
                 self._found = exc.proof
                 self.proofs.add(key, exc.proof)
             raise
+        self.listened.add(id(program))
         return program
 
     def _start_key(self, args: list[str] | tuple[str, ...]) -> tuple[object, ...]:
@@ -234,7 +236,7 @@ class LabSession:
         """Feedback for servers that exited during the check (before we stopped them)."""
         out = []
         for program in self.programs:
-            if id(program) in self.servers and not program.stopped and program.poll() is None \
+            if id(program) in self.listened and not program.stopped and program.poll() is None \
                     and _exiting(program, self.spec.port, self.spec.protocol):
                 # A crash's FIN or RST reaches the client while the process still prints its traceback or
                 # exits: wait for it (bounded, and only then), or whether the feedback shows the traceback
