@@ -78,6 +78,12 @@ class LabSession:
         self.began = leftovers.now()
         if self.shared_port is not None:
             leftovers.ensure_clean(self.shared_port)
+        if self.isolated:
+            # What Docker sets for the whole container (assignment.yml `sysctls:`), this check's own
+            # namespace gets too, before anything runs: one score in both. (buffer_size's hard-coded
+            # numbers matched the kernel default here and lost before_value in Docker only.)
+            for name, value in self.spec.sysctls.items():
+                netns.set_sysctl(name, value)
 
     @property
     def port(self) -> int:
