@@ -279,7 +279,6 @@ class LabSession:
                 self.note(f"port {port} still holds {'; '.join(map(str, self.leftovers[:5]))} after the check")
 
 
-
 def _exiting(program: StudentProgram, port: int | None, protocol: str) -> bool:
     """Every process of the program is on its way out: gone, a zombie, or no longer holding a socket
     bound to the lab's port (a server keeps its listener while it lives; a crashed one has dropped it
