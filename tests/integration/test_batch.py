@@ -20,6 +20,7 @@ from bench.classes import write_class as make_class
 from grader import batch_cli
 from grader.batch import load_result
 from grader.cli import main
+from grader.scratch import PREFIXES
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "assignments" / "tcp_echo"
@@ -315,6 +316,10 @@ def scratch_folders(tmp: Path) -> list[Path]:
     return sorted(tmp.glob("grader-batch-*"))
 
 
+def every_scratch(tmp: Path) -> list[Path]:
+    return sorted(p for p in tmp.iterdir() if p.name.lstrip(".").startswith(PREFIXES))
+
+
 @pytest.mark.timeout(600)
 def test_a_killed_runs_scratch_is_swept_but_never_a_running_ones(tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
@@ -331,22 +336,30 @@ def test_a_killed_runs_scratch_is_swept_but_never_a_running_ones(tmp_path: Path)
 
     running = grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "r", "--backend", "local", "--jobs", "1",
                     cwd=tmp_path, extra_env=env)
-    started(running, 1)
-    running.send_signal(signal.SIGSTOP)  # a batch still going (stopped, so it is still going whatever the load)
-    [mine] = scratch_folders(tmp)
-    killed = grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "k", "--backend", "local", "--jobs", "1",
-                   cwd=tmp_path, extra_env=env)
-    started(killed, 2)
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate()
-    [left] = [p for p in scratch_folders(tmp) if p != mine]
-    assert (left / "students").is_dir()  # the whole extracted class, as the issue says
+    try:
+        started(running, 1)
+        running.send_signal(signal.SIGSTOP)  # a batch still going (stopped, so it is still going whatever the load)
+        [mine] = scratch_folders(tmp)
+        frozen = every_scratch(tmp)  # the stopped batch's folders: the batch's, and the local run's it was in
+        killed = grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "k", "--backend", "local", "--jobs", "1",
+                       cwd=tmp_path, extra_env=env)
+        started(killed, 2)
+        killed.send_signal(signal.SIGKILL)
+        killed.communicate()
+        [left] = [p for p in scratch_folders(tmp) if p != mine]
+        killed_left = [p for p in every_scratch(tmp) if p not in frozen]
+        assert (left / "students").is_dir()  # the whole extracted class, as the issue says
 
-    code, _, err = finish(grade("tcp_echo", tmp_path / "small", "--out", tmp_path / "s", "--backend", "local",
-                                cwd=tmp_path, extra_env=env))
-    assert code == 0, err
-    assert f"note: removed 1 scratch folder(s) a killed run left in {tmp}" in err
-    assert not left.exists() and mine.is_dir()
+        code, _, err = finish(grade("tcp_echo", tmp_path / "small", "--out", tmp_path / "s", "--backend", "local",
+                                    cwd=tmp_path, extra_env=env))
+        assert code == 0, err
+        # The killed batch left its own folder, and the local run's it was in if it was killed mid-run.
+        assert f"note: removed {len(killed_left)} scratch folder(s) a killed run left in {tmp}" in err
+        assert not any(p.exists() for p in killed_left) and all(p.is_dir() for p in frozen)
+    except BaseException:
+        running.kill()  # a stopped batch left to the garbage collector fails a later test with its ResourceWarning
+        running.communicate()
+        raise
     running.send_signal(signal.SIGCONT)
     code, _, err = finish(running)
     assert code == 0, err
