@@ -73,6 +73,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     broker = args.broker or config.broker
     backend = None if broker else _backend(args.backend or config.backend, explicit=args.backend is not None,
                                            limits=config.limits, weaker_ok=args.accept_weaker_isolation)
+    if backend is not None:
+        from grader.backends import parallel_jobs
+
+        jobs, note = parallel_jobs(backend, jobs)
+        if note:
+            print(note, file=sys.stderr)
     out = args.out or config.output
     _prepare_output(out)
     from grader import archive, batch, roster

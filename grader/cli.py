@@ -164,7 +164,7 @@ def _course_overrides(config: Path, lab: str) -> dict[str, dict[str, object]]:
 
 def cmd_selftest(args: argparse.Namespace) -> int:
     from grader.atomic import write_atomic
-    from grader.backends import get_backend
+    from grader.backends import get_backend, parallel_jobs
     from grader.reports.junit import selftest_junit
     from grader.selftest import changed_outcomes, cpu_load, describe_change, print_verdict, run_selftest
 
@@ -173,9 +173,12 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         raise UsageError("--repeat and --jobs must be at least 1")
     # warm: the selftest runs every program of every lab, so its runners fork from one zygote
     backend = get_backend(args.backend, warm=True) if args.backend == "local" else get_backend(args.backend)
+    jobs, note = parallel_jobs(backend, args.jobs)
+    if note:
+        print(note, file=sys.stderr)
     try:
         with cpu_load(os.cpu_count() or 1 if args.load else 0):
-            runs = run_selftest(labs, backend, args.jobs, args.repeat, on_verdict=print_verdict())
+            runs = run_selftest(labs, backend, jobs, args.repeat, on_verdict=print_verdict())
     finally:
         close = getattr(backend, "close", None)
         if close is not None:

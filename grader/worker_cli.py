@@ -63,6 +63,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if visibility <= VISIBILITY_MARGIN:
         raise UsageError(f"--visibility-timeout must be above {VISIBILITY_MARGIN:g} s")
     backend = _backend(args.backend or config.backend, explicit=args.backend is not None, limits=config.limits)
+    from grader.backends import parallel_jobs
+
+    jobs, note = parallel_jobs(backend, jobs)
+    if note:
+        print(note, file=sys.stderr)
     setup = WorkerSetup(name=args.name or default_name(), backend=backend, labs=labs,
                         visibility_timeout=visibility)
     print(f"grader worker {setup.name}: grader {__version__}, {jobs} {backend.name} sandbox(es), visibility "

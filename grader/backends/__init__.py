@@ -53,12 +53,25 @@ class Backend(Protocol):
         into grader.results.error_report, never a score;
       * deliver `progress` events if asked (see RunRequest.progress).
     Only a bad request of the caller's (UsageError) or an interruption may propagate.
-    A backend may also offer `batch()`, a context manager around many runs (see batch_session).
+    A backend may also offer `batch()`, a context manager around many runs (see batch_session),
+    and `serial_reason`, a line saying why its runs cannot go in parallel (see parallel_jobs).
     """
 
     name: str
 
     def run(self, request: RunRequest) -> Report: ...
+
+
+def parallel_jobs(backend: Backend, jobs: int) -> tuple[int, str]:
+    """How many runs of `backend` may go at once when `jobs` were asked, and a note when fewer.
+
+    The local sandbox's fallback (no namespaces) puts every program on this machine's loopback:
+    two servers of a lab both bind its port, and the second one's checks fail. So it runs one."""
+    why: str = getattr(backend, "serial_reason", "")
+    if jobs <= 1 or not why:
+        return jobs, ""
+    return 1, (f"note: one run at a time, not {jobs}: the local sandbox has no network of its own ({why}), "
+               "so every program binds this machine's loopback ports, and two at once would collide")
 
 
 def runner_argv(request: RunRequest, *, lab_dir: str, submission: str, scratch: str, isolate: str,

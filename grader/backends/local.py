@@ -47,6 +47,19 @@ def isolation_missing() -> str:
     return done.stdout.strip()
 
 
+@cache
+def _no_private_network() -> str:
+    """Why a runner here would get no network namespace of its own ('' when it would): a child tries."""
+    env = {**os.environ, "PYTHONPATH": str(harness_root())}
+    code = "from harness import netns; netns.enter_private_namespaces()"
+    try:
+        done = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, env=env,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["it failed"])[-1]
+
+
 CPUS = 1.0  # per submission, as grader.backends.docker.Limits.cpus: one limit on both back-ends
 
 
@@ -103,6 +116,17 @@ class LocalBackend:
         self.warm = warm
         self._warm: WarmStart | None = None
         self._warm_lock = threading.Lock()
+
+    @property
+    def serial_reason(self) -> str:
+        """Why runs here must go one at a time ('' when they may go in parallel): without namespaces
+        every program binds the same port of this machine's loopback (see grader.backends.parallel_jobs)."""
+        if self.isolate == "no":
+            return f"{ISOLATE_VAR}=no"
+        if self.isolate == "auto":
+            why = _no_private_network()
+            return f"no private network namespace here ({why})" if why else ""
+        return ""  # "yes": a run without its namespace ends in an error, never on the shared loopback
 
     def _zygote(self, env: dict[str, str]) -> WarmStart | None:
         if not self.warm:

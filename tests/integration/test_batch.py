@@ -416,3 +416,15 @@ def test_read_only_output_folder_exits_2_and_keeps_the_results(tmp_path: Path) -
         assert disk.seen(disk.where / "grades.csv").read_bytes() == grades
     finally:
         disk.close()
+
+
+def test_the_fallback_grades_one_at_a_time_so_servers_never_share_a_port(tmp_path: Path) -> None:
+    # Without namespaces every server binds the machine's own port 9000: two at once collided, and
+    # `GRADER_ISOLATE=no grader selftest forking_echo tcp_echo` failed 16 of 29 with the default jobs.
+    make_class(tmp_path / "class", ["reference"] * 3)
+    code, _, err = finish(grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "out", "--backend", "local",
+                                "--jobs", "3", cwd=tmp_path, extra_env={"GRADER_ISOLATE": "no"}))
+    assert code == 0, err
+    assert "note: one run at a time, not 3: the local sandbox has no network of its own (GRADER_ISOLATE=no)" in err
+    assert "1 local sandbox(es) in parallel" in err
+    assert {score for score, _ in outcomes(tmp_path / "out").values()} == {20.0}

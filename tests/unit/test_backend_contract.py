@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 from grader.backends import RunRequest, runner_argv
 from grader.backends.docker import Limits
@@ -37,3 +38,13 @@ def test_limits_come_from_the_config_by_declared_field() -> None:
     assert limits == dataclasses.replace(Limits(), memory_mb=512, cpus=2.0, pids=300)
     assert isinstance(limits.memory_mb, int) and isinstance(limits.cpus, float)
     assert Limits.from_config({}) == Limits()
+
+
+def test_only_the_shared_loopback_fallback_runs_one_at_a_time() -> None:
+    from grader.backends import parallel_jobs
+    from grader.backends.local import LocalBackend
+
+    assert parallel_jobs(LocalBackend(isolate="no", cpus=0), 4)[0] == 1
+    assert parallel_jobs(LocalBackend(isolate="no", cpus=0), 1) == (1, "")
+    assert parallel_jobs(LocalBackend(isolate="yes", cpus=0), 4) == (4, "")  # no namespace: an error, never shared
+    assert parallel_jobs(SimpleNamespace(name="docker"), 4) == (4, "")  # type: ignore[arg-type]  # own network each
