@@ -422,8 +422,11 @@ def test_the_fallback_grades_one_at_a_time_so_servers_never_share_a_port(tmp_pat
     # Without namespaces every server binds the machine's own port 9000: two at once collided, and
     # `GRADER_ISOLATE=no grader selftest forking_echo tcp_echo` failed 16 of 29 with the default jobs.
     make_class(tmp_path / "class", ["reference"] * 3)
-    code, _, err = finish(grade("tcp_echo", tmp_path / "class", "--out", tmp_path / "out", "--backend", "local",
-                                "--jobs", "3", cwd=tmp_path, extra_env={"GRADER_ISOLATE": "no"}))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "GRADER_ISOLATE": "no"}
+    argv = [sys.executable, str(REPO / "tests" / "own_network.py"), "grader", "grade", "tcp_echo",
+            str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--backend", "local", "--jobs", "3"]
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    code, err = done.returncode, done.stderr
     assert code == 0, err
     assert "note: one run at a time, not 3: the local sandbox has no network of its own (GRADER_ISOLATE=no)" in err
     assert "1 local sandbox(es) in parallel" in err

@@ -42,7 +42,9 @@ def test_flake_hunter_names_the_check_and_the_run_it_changed_in(tmp_path: Path) 
     # The mark must outlive the run, which the namespace sandbox forbids (a private /tmp per program):
     # the flake hunter is what is under test here, so this trusted reference runs without namespaces.
     env = {**os.environ, LABS_ENV: str(tmp_path), "PYTHONPATH": str(REPO), "GRADER_ISOLATE": "no"}
-    result = subprocess.run([sys.executable, "-m", "grader", "selftest", "flaky", "--repeat", "2", "--jobs", "1"],
+    # Its own network namespace: the fallback binds the lab's port on the loopback it is on (tests/own_network.py).
+    result = subprocess.run([sys.executable, str(REPO / "tests" / "own_network.py"), "grader", "selftest", "flaky",
+                             "--repeat", "2", "--jobs", "1"],
                             check=False, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "checks whose outcome changed between runs: 1" in result.stdout
