@@ -67,8 +67,10 @@ def parallel_jobs(backend: Backend, jobs: int) -> tuple[int, str]:
 
     The local sandbox's fallback (no namespaces) puts every program on this machine's loopback:
     two servers of a lab both bind its port, and the second one's checks fail. So it runs one."""
+    if jobs <= 1:
+        return jobs, ""  # before serial_reason: looking it up may start a probe process
     why: str = getattr(backend, "serial_reason", "")
-    if jobs <= 1 or not why:
+    if not why:
         return jobs, ""
     return 1, (f"note: one run at a time, not {jobs}: the local sandbox has no network of its own ({why}), "
                "so every program binds this machine's loopback ports, and two at once would collide")
