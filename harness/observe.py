@@ -118,6 +118,21 @@ def thread_dirs(pids: list[int]) -> Iterator[str]:
         yield from (f"/proc/{pid}/task/{tid}" for tid in tids)
 
 
+def all_asleep(pids: list[int]) -> bool:
+    """Every thread of these processes sleeps (state S in its /proc stat, world-readable): none is
+    running or about to run. False when there is no thread to see."""
+    seen = False
+    for base in thread_dirs(pids):
+        try:
+            raw = Path(f"{base}/stat").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        seen = True
+        if raw[raw.rfind(b")") + 2:raw.rfind(b")") + 3] != b"S":
+            return False
+    return seen
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """CPU time (user + system) of these processes' threads, from schedstat (ns)."""
     total = 0

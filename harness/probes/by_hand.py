@@ -39,9 +39,11 @@ def echo_several(lab: LabSession) -> str:
 
 
 def echo_large(lab: LabSession) -> str:
-    return (f"{_server(lab)}\n# terminal 2: 1 MiB of random bytes, sent while the echo is read; prints True when equal\n"
-            + _py(f"import socket, os, threading; d = os.urandom(1 << 20); {_connect(lab, 10)}; "
-                  "threading.Thread(target=s.sendall, args=(d,)).start(); print(s.makefile('rb').read(len(d)) == d)"))
+    return (f"{_server(lab)}\n# terminal 2: 1 MiB of random bytes; the echo is read after a pause, as the check does "
+            "(a send() that takes only part of its bytes loses the rest there); prints True when equal\n"
+            + _py(f"import socket, os, threading, time; d = os.urandom(1 << 20); {_connect(lab, 10)}; "
+                  "threading.Thread(target=s.sendall, args=(d,)).start(); time.sleep(0.5); "  # poll: the by-hand pause
+                  "print(s.makefile('rb').read(len(d)) == d)"))
 
 
 def echo_bytewise(lab: LabSession) -> str:

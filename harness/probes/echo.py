@@ -11,7 +11,7 @@ import select
 import socket
 import time
 
-from harness import observe, procfs
+from harness import never_ready, observe, procfs
 from harness.compare import digest
 from harness.conversation import Conversation
 from harness.launch import StudentProgram
@@ -50,15 +50,83 @@ def echo_several(lab: LabSession) -> None:
 
 
 def echo_large(lab: LabSession, size: int = 1 << 20, seed: int = 9000) -> None:
-    """Send `size` random bytes while reading the echo concurrently (one thread, select)."""
+    """Send `size` random bytes and read the echo concurrently; every byte must come back in order.
+
+    Formerly racy: a server that ignores the count send() returns loses bytes
+    only when a send() is partial, which depends on how fast this client reads
+    (in Docker it sometimes never happened). Now the client first sends without
+    reading until nothing can move (the server asleep, the kernel's queues the
+    same on three looks): the way back is full, and every byte the server has
+    read beyond it must sit in its own memory. /proc's queues give that count;
+    with the lab's buffer sizes (1 MiB against at most about 0.5 MiB of buffers)
+    it is more than a socket can take at once, so a send() of it is certainly
+    partial. Only then does the client read. A blocking server, stopped in
+    sendall() until we read, is just as still: it resumes as we read.
+    """
     lab.hint = by_hand.echo_large(lab)
     payload = random.Random(seed).randbytes(size)
     program = lab.server()
     client = lab.connect("client")
-    lab.note(f"sending {size} random bytes (sha256 {digest(payload)}) while reading the echo")
+    lab.note(f"sending {size} random bytes (sha256 {digest(payload)}); the echo is read once nothing moves any more")
     transfer = Transfer(client, payload, program)
-    transfer.run(lambda: transfer.received_len >= size, read=True, timeout=6)
-    transfer.judge(what=f"The echo of {size} bytes", eof=False)
+    held = _held_when_still(lab, client, transfer)
+    transfer.run(lambda: transfer.received_len >= size, read=True, timeout=6,
+                 stop_early=lambda: _nothing_more_can_come(lab, client, transfer))
+    advice = ""
+    if held and held[0] > held[1]:
+        advice = (f"When the client paused reading, the server had read {held[0]} bytes and only {held[1]} were on "
+                  f"their way back, so it had to keep {held[0] - held[1]} bytes itself and send them as the socket "
+                  "took them. send() may take only part of what it is given: it returns how many bytes it sent, "
+                  "and the rest must stay queued.")
+    transfer.judge(what=f"The echo of {size} bytes", eof=False, on_mismatch=advice)
+
+
+def _queues(lab: LabSession, client: Conversation) -> tuple[int, int, int, int] | None:
+    """(our send queue, our receive queue, the server's receive queue, its send queue) of this
+    connection, from the kernel; None once either end is gone."""
+    theirs = procfs.connection(lab.port, client.local_port)
+    mine = procfs.connection(client.local_port, lab.port)
+    if theirs is None or mine is None:
+        return None
+    return mine.tx_queue, mine.rx_queue, theirs.rx_queue, theirs.tx_queue
+
+
+def _nothing_more_can_come(lab: LabSession, client: Conversation, transfer: Transfer) -> bool:
+    """Proof that the rest of the echo will never come: the server has read every byte we sent,
+    nothing is queued in the kernel either way, and every thread of it waits with no deadline
+    (never_ready.stuck: e.g. select() with no timeout, woken only by a socket that needs us).
+    A server with bytes still queued for us would be writing them (our socket is writable)."""
+    if not transfer.all_sent or _queues(lab, client) != (0, 0, 0, 0):
+        return False
+    calls = never_ready.stuck(transfer.program.pids())
+    if calls is None:
+        return False
+    transfer.stuck = (f"/proc shows that no more can come: the server had read every byte sent, nothing was queued "
+                      f"in the kernel either way, and every thread of it waited in {calls} with no deadline")
+    return True
+
+
+def _held_when_still(lab: LabSession, client: Conversation, transfer: Transfer) -> tuple[int, int] | None:
+    """Fill the connection without reading until it is still (Transfer.fill_until_still); then
+    (bytes the server has read, bytes on their way back to the client), from the kernel's queues.
+    None when no stillness was seen (a spinning server) or the rows are gone."""
+    def sample() -> tuple[int, int, int, int] | None:
+        return _queues(lab, client) if observe.all_asleep(program.pids()) else None
+
+    program = transfer.program
+    if not transfer.fill_until_still(sample, timeout=2.0):
+        lab.note("the connection never stood still (the server kept running); reading the echo anyway")
+        return None
+    queues = sample()
+    if queues is None:
+        return None
+    my_tx, my_rx, their_rx, their_tx = queues
+    read = transfer.sent - my_tx - their_rx
+    on_the_way = transfer.received_len + my_rx + their_tx
+    lab.note(f"nothing moved any more after {transfer.sent} bytes sent: the server had read {read}, "
+             f"{on_the_way} were on their way back (queued in the kernel), so it held {read - on_the_way} "
+             "itself; now reading the echo")
+    return read, on_the_way
 
 
 def echo_bytewise(lab: LabSession) -> None:

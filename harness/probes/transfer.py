@@ -40,6 +40,7 @@ class Transfer:
         self.eof = False
         self.shut = False
         self.failure: str | None = None
+        self.stuck = ""  # set by a stop_early proof that no more bytes can come (then a failure, not a timeout)
 
     @property
     def received_len(self) -> int:
@@ -76,6 +77,31 @@ class Transfer:
                 elif stop_early is not None and stop_early():
                     return False
             return True
+        finally:
+            sock.setblocking(True)
+            sock.settimeout(self.client.timeout)
+
+    def fill_until_still(self, sample: Callable[[], object], timeout: float, samples: int = 3) -> bool:
+        """Send without reading until nothing can move any more: every byte sent or our send
+        buffer full, and sample() (the kernel's queues and whether the server sleeps; None:
+        no evidence) the same on `samples` looks in a row. False at the deadline."""
+        sock = self.client.sock
+        sock.setblocking(False)
+        deadline = Deadline(timeout)
+        last: object = None
+        same = 0
+        try:
+            while not deadline.expired() and not self.failure:
+                if not self.all_sent:
+                    self._send_some(sock)
+                now = (self.sent, sample())
+                same = same + 1 if now[1] is not None and now == last else 0
+                if same >= samples:
+                    return True
+                last = now
+                # poll: a few ms between looks (or sooner, once our socket takes more bytes)
+                select.select([], [sock] if not self.all_sent else [], [], min(0.003, deadline.remaining()))
+            return False
         finally:
             sock.setblocking(True)
             sock.settimeout(self.client.timeout)
@@ -127,10 +153,11 @@ class Transfer:
         if self.failure:
             raise CheckFailed(f"{what}: {name}'s {self.failure}.\n{summary}{server_exit_note(self.program)}")
         if len(got) < len(expected):
-            cls = CheckTimeout if self.program.running() and not self.eof else CheckFailed
+            cls = CheckTimeout if self.program.running() and not self.eof and not self.stuck else CheckFailed
             ending = ("then the server closed the connection" if self.eof
-                      else "then nothing more arrived for a while")
-            advice = _advice(on_early_eof) if self.eof and self.program.running() else ""
+                      else self.stuck or "then nothing more arrived for a while")
+            advice = (_advice(on_early_eof) if self.eof and self.program.running()
+                      else _advice(on_mismatch) if self.stuck else "")
             raise cls(f"{what}: only {len(got)} of {len(expected)} bytes came back ({ending}).\n{summary}"
                       f"{advice}{server_exit_note(self.program)}")
         if len(got) > len(expected):
