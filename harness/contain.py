@@ -210,7 +210,13 @@ def _killpg(pid: int, sig: int) -> None:
 
 
 def main() -> None:
-    spec = marshal.loads(bytes.fromhex(sys.argv[1]))
+    if sys.argv[1] == "--serve":
+        serve(int(sys.argv[2]))
+    launch(marshal.loads(bytes.fromhex(sys.argv[1])))
+
+
+def launch(spec: dict[str, Any]) -> None:
+    """Be the trampoline of one program (the modes above). Never returns."""
     die_with_parent()
     if spec.get("parent") and os.getppid() != spec["parent"]:
         # the runner died before this interpreter got here (it was SIGKILLed at its deadline as it
@@ -256,6 +262,96 @@ def _kill(pid: int, sig: int) -> None:
         os.kill(pid, sig)
     except OSError:
         pass
+
+
+# ---- the fork server (harness.spawner) ---------------------------------------------------
+# One trampoline per program costs an interpreter start and these imports (~20 ms wall, most of it
+# CPU, nine times a run). The runner starts this module once as a fork server instead: each program's
+# trampoline is then a fork of it, already imported. The server is single-threaded (forking is safe),
+# dies with the runner (PR_SET_PDEATHSIG) and ends when the runner closes the socket. Messages
+# (SOCK_SEQPACKET, one per datagram): runner -> server  b"S" + marshalled spec, with the program's
+# stdin, stdout, stderr and, for a check's own network namespace, its /proc/.../ns/net as SCM_RIGHTS;
+# b"K" + "pid signal"; server -> runner  b"P" + pid (started), b"X" + "pid code" (exited: code as
+# subprocess gives it, -N for signal N). The server is each trampoline's parent, so only it reaps them,
+# and it never signals a pid it has already reaped (no pid-reuse race).
+CLONE_NEWNET = 0x40000000
+
+
+def serve(fd: int) -> None:
+    import select
+    import socket
+
+    die_with_parent()
+    sock = socket.socket(fileno=fd)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    os.set_blocking(wake_r, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    children: set[int] = set()
+    while True:
+        ready, _, _ = select.select([sock, wake_r], [], [])
+        if wake_r in ready:
+            try:
+                os.read(wake_r, 512)
+            except BlockingIOError:
+                pass
+            _report_exits(sock, children)
+        if sock not in ready:
+            continue
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
+        except OSError:
+            message, fds = b"", []
+        if not message:  # the runner closed its end: it is done (or gone)
+            for pid in children:
+                _kill(pid, signal.SIGKILL)
+            os._exit(0)
+        if message[:1] == b"S":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    sock.close()
+                    os.close(wake_r)
+                    os.close(wake_w)
+                    _become_trampoline(marshal.loads(message[1:]), fds)
+                finally:
+                    os._exit(125)
+            children.add(pid)
+            for each in fds:
+                os.close(each)
+            sock.send(b"P%d" % pid)
+        elif message[:1] == b"K":
+            pid, sig = map(int, message[1:].split())
+            if pid in children:
+                _kill(pid, sig)
+
+
+def _become_trampoline(spec: dict[str, Any], fds: list[int]) -> None:
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    if len(fds) > 3 and _libc.setns(fds[3], CLONE_NEWNET) != 0:
+        os.write(2, f"grader: cannot enter the check's network namespace: {os.strerror(ctypes.get_errno())}\n".encode())
+        os._exit(126)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    os.setsid()  # as subprocess's start_new_session: the trampoline leads a process group of its own
+    launch(spec)
+
+
+def _report_exits(sock: Any, children: set[int]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        sock.send(b"X%d %d" % (pid, os.waitstatus_to_exitcode(status)))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any
 
 from harness import memory, procfs
 from harness.capture import OUTPUT_CAP, Capture, Drain
+from harness.spawner import ServedProcess, spawner
 from harness.transcript import Transcript
 from harness.waiting import poll
 
@@ -114,6 +115,23 @@ def student_env(parent: str | None = None) -> str:
     return _env[0]
 
 
+SPAWNER_VAR = "GRADER_SPAWNER"  # "0": one interpreter per trampoline, as before the fork server (for comparison)
+
+
+def _served(spec: dict[str, Any], stdin: int, stdout: int, stderr: int) -> ServedProcess | None:
+    """The trampoline as a fork of this runner's server (harness.spawner), where its modes run
+    (Linux: pidns, uid); None where it does not, or if the server is gone: then a fresh interpreter."""
+    if spec["mode"] == "group" or os.environ.get(SPAWNER_VAR) == "0":
+        return None
+    try:
+        server = spawner()
+        here = os.stat("/proc/thread-self/ns/net").st_ino
+        theirs = os.stat(f"/proc/{server.pid}/ns/net").st_ino
+        return server.spawn(spec, stdin, stdout, stderr, netns=here != theirs)
+    except OSError:
+        return None
+
+
 def signal_name(code: int) -> str:
     try:
         return signal.Signals(code - 128).name
@@ -146,7 +164,7 @@ class StudentProgram:
             self.stdin_path.write_bytes(stdin)
         elif isinstance(stdin, Path):
             self.stdin_path = stdin
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | ServedProcess | None = None
         self.out: Capture | None = None
         self.err: Capture | None = None
         self.drain: Drain | None = None
@@ -186,11 +204,13 @@ class StudentProgram:
         self.out, self.err = Capture(self.stdout_path), Capture(self.stderr_path)
         self.drain = Drain([self.out, self.err])
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-S", "-P", CONTAIN, marshal.dumps(spec).hex()],
-                stdin=stdin, stdout=self.out.write_fd, stderr=self.err.write_fd, cwd=HARNESS_ROOT,
-                env={**env, "PYTHONPATH": HARNESS_ROOT}, start_new_session=True,
-            )
+            self.proc = _served(spec, stdin.fileno(), self.out.write_fd, self.err.write_fd)
+            if self.proc is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-S", "-P", CONTAIN, marshal.dumps(spec).hex()],
+                    stdin=stdin, stdout=self.out.write_fd, stderr=self.err.write_fd, cwd=HARNESS_ROOT,
+                    env={**env, "PYTHONPATH": HARNESS_ROOT}, start_new_session=True,
+                )
         except BaseException:
             self.drain.close()
             raise
