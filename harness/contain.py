@@ -290,14 +290,14 @@ def serve(fd: int) -> None:
     signal.set_wakeup_fd(wake_w)
     children: set[int] = set()
     while True:
-        ready, _, _ = select.select([sock, wake_r], [], [])
+        ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
         if wake_r in ready:
             try:
                 os.read(wake_r, 512)
             except BlockingIOError:
                 pass
             _report_exits(sock, children)
-        if sock not in ready:
+        if sock.fileno() not in ready:
             continue
         try:
             message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
