@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from harness import procfs
 from harness.compare import describe_bytes_mismatch, shorten
@@ -38,6 +39,9 @@ class Conversation:
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.settimeout(timeout)
         self.saw_eof = False
+        # Set by the check's LabSession: (deadline) -> the proof that nothing can arrive before it (harness.stall)
+        self.stall: Callable[[float], str | None] | None = None
+        self.stall_proof = ""  # the proof that ended the last wait early
         try:
             self.sock.connect((host, port))
         except OSError as exc:
@@ -62,12 +66,20 @@ class Conversation:
         Our tx queue empty (ACKed) and the server socket's rx queue empty
         (read by the program): the next bytes can only arrive in a later recv().
         """
-        def consumed() -> bool:
+        deadline = Deadline(timeout)
+        look = [Deadline(self.STALL_FIRST)]
+
+        def consumed() -> str:
             mine = procfs.connection(self.local_port, self.port)
             theirs = procfs.connection(self.port, self.local_port)
-            return bool(mine and theirs and mine.tx_queue == 0 and theirs.rx_queue == 0)
+            if mine and theirs and mine.tx_queue == 0 and theirs.rx_queue == 0:
+                return "consumed"
+            if self.stall is not None and look[0].expired():  # a server that cannot read before the deadline
+                look[0] = Deadline(self.STALL_EVERY)
+                return "stalled" if self.stall(deadline.end) else ""
+            return ""
 
-        return bool(poll(consumed, timeout))
+        return poll(consumed, timeout) == "consumed"
 
     def send_fragments(self, parts: Iterable[bytes], gate_timeout: float = 2.0) -> bool:
         """Send parts one by one, each only after the server read the previous one.
@@ -101,8 +113,8 @@ class Conversation:
             if chunk is None:
                 self._log_received(bytes(buf))
                 raise CheckTimeout(
-                    f"{self.name} waited {limit_s:g} s for {n} bytes{what}, "
-                    f"received {len(buf)}: {shorten(bytes(buf))}")
+                    f"{self.name} waited {self._waited(limit_s, deadline)} for {n} bytes{what}, "
+                    f"received {len(buf)}: {shorten(bytes(buf))}{self._proof_line()}")
             if not chunk:
                 self._log_received(bytes(buf))
                 raise CheckFailed(
@@ -130,7 +142,7 @@ class Conversation:
                 self._log_received(bytes(buf))
                 raise CheckTimeout(
                     f"{self.name} received {len(buf)} bytes but the server did not close the connection "
-                    f"within {limit_s:g} s: {shorten(bytes(buf))}")
+                    f"within {self._waited(limit_s, deadline)}: {shorten(bytes(buf))}{self._proof_line()}")
             if not chunk:
                 self.saw_eof = True
                 self._log_received(bytes(buf))
@@ -144,21 +156,44 @@ class Conversation:
         if rest:
             raise CheckFailed(f"{self.name} expected the server to close, but it sent {len(rest)} more bytes: {shorten(rest)}")
 
+    # While a wait lasts, look for the proof that it is in vain (harness.stall) after this long, then this often.
+    STALL_FIRST, STALL_EVERY = 0.05, 0.1
+
     def _recv_some(self, n: int, deadline: Deadline) -> bytes | None:
-        """Up to n bytes; b'' at EOF; None at the deadline."""
-        remaining = deadline.remaining()
-        if remaining <= 0:
-            return None
-        self.sock.settimeout(remaining)
+        """Up to n bytes; b'' at EOF; None at the deadline, or sooner when self.stall proves nothing
+        can come by then (the proof is in self.stall_proof)."""
+        self.stall_proof = ""
+        step = self.STALL_FIRST
         try:
-            return self.sock.recv(n)
-        except TimeoutError:
-            return None
+            while True:
+                remaining = deadline.remaining()
+                if remaining <= 0:
+                    return None
+                self.sock.settimeout(remaining if self.stall is None else min(step, remaining))
+                try:
+                    return self.sock.recv(n)
+                except TimeoutError:
+                    if self.stall is None or step >= remaining:
+                        return None
+                step = self.STALL_EVERY
+                found = self.stall(time.monotonic() + deadline.remaining())
+                if found:
+                    self.stall_proof = found
+                    self.transcript.note(self.name, f"stopped waiting: {found}")
+                    return None
         except ConnectionResetError:
             self.transcript.note(self.name, "connection reset by the server")
             raise CheckFailed(f"{self.name}: the server reset the connection") from None
         finally:
             self.sock.settimeout(self.timeout)
+
+    def _waited(self, limit: float, deadline: Deadline) -> str:
+        if not self.stall_proof:
+            return f"{limit:g} s"
+        return f"{limit - deadline.remaining():.1f} s of its {limit:g} s"
+
+    def _proof_line(self) -> str:
+        return f"\n{self.stall_proof[0].upper()}{self.stall_proof[1:]}." if self.stall_proof else ""
 
     def _log_received(self, data: bytes) -> None:
         if data:

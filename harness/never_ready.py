@@ -77,7 +77,7 @@ def _fd_target(pid: int, fd: int) -> str:
         return ""
 
 
-def _waits_forever(pid: int, name: str, args: list[int]) -> bool:
+def waits_forever(pid: int, name: str, args: list[int]) -> bool:
     """True when this blocked call has no deadline and waits for something no one will send."""
     if name in ("accept", "accept4", "pause", "rt_sigsuspend", "wait4", "waitid"):
         return True  # nothing connects to a port that is not the lab's; children are checked too
@@ -105,7 +105,7 @@ def stuck(pids: list[int]) -> str | None:
             return None
         for pid, tid in threads:
             call = observe.blocked_call(pid, tid)
-            if call is None or not _waits_forever(pid, *call):
+            if call is None or not waits_forever(pid, *call):
                 return None
             seen.add(call[0] + "()")
     return ", ".join(sorted(seen))

@@ -32,7 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness import leftovers, netns, never_ready, procfs
+from harness import leftovers, netns, never_ready, procfs, stall
 from harness.conversation import Conversation
 from harness.fakes import FakeServer
 from harness.labspec import LabSpec
@@ -203,7 +203,16 @@ class LabSession:
     def adopt(self, connection: Conversation) -> Conversation:
         """A connection made by other means (a quiet client, a UDP peer): teardown aborts it too."""
         self.conversations.append(connection)
+        if isinstance(connection, Conversation) and connection.stall is None:
+            connection.stall = lambda until: self._stall_proof(connection, until)
         return connection
+
+    def _stall_proof(self, connection: Conversation, until: float) -> str | None:
+        """Proof that none of this check's servers can send `connection` anything before `until`
+        (harness.stall); None without a server, or when one of them might."""
+        servers = [p for p in self.programs if id(p) in self.servers and p.running()]
+        pids = [pid for program in servers for pid in program.pids()]
+        return stall.proof(pids, connection.local_port, connection.port, until) if servers else None
 
     def connections(self) -> tuple[Conversation, ...]:
         """Every connection of this check, in the order they were made."""

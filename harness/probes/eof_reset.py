@@ -261,7 +261,7 @@ def _note_owed(lab: LabSession, transfer: Transfer, steps: int) -> None:
 
 def read_back(transfer: Transfer, what: str) -> None:
     """Read until EOF (while sending whatever is left), then judge every byte."""
-    transfer.run(lambda: transfer.eof, read=True, timeout=20.0, idle=3.0)
+    transfer.run(lambda: transfer.eof, read=True, timeout=20.0, idle=3.0, stall=True)
     transfer.judge(
         what=what, eof=True,
         on_mismatch="Bytes went missing in the middle of the stream: that is what happens when send() takes only "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import select
 import socket
+import time
 from collections.abc import Callable
 
 from harness.compare import digest
@@ -40,7 +41,7 @@ class Transfer:
         self.eof = False
         self.shut = False
         self.failure: str | None = None
-        self.stuck = ""  # set by a stop_early proof that no more bytes can come (then a failure, not a timeout)
+        self.stuck = ""  # the stall proof that ended run() early (harness.stall)
 
     @property
     def received_len(self) -> int:
@@ -51,13 +52,17 @@ class Transfer:
         return self.sent >= len(self.payload)
 
     def run(self, done: Callable[[], bool], read: bool, timeout: float, idle: float | None = None,
-            stop_early: Callable[[], bool] | None = None) -> bool:
+            stop_early: Callable[[], bool] | None = None, stall: bool = False) -> bool:
         """Pump until done() (True), or False: at the deadline, after `idle` seconds in which
-        no byte moved either way, or when stop_early() holds while nothing moves."""
+        no byte moved either way, or when stop_early() holds while nothing moves. With `stall`
+        (done() waits for bytes or EOF from the server), also once every byte is sent and the
+        client's stall proof (harness.stall) shows nothing can come by the deadline (self.stuck)."""
         sock = self.client.sock
         sock.setblocking(False)
         deadline = Deadline(timeout)
         quiet = Deadline(idle if idle is not None else timeout)
+        end = time.monotonic() + min(timeout, idle if idle is not None else timeout)
+        next_look = Deadline(self.client.STALL_FIRST)
         try:
             while not done():
                 if self.failure or deadline.expired() or quiet.expired():
@@ -74,8 +79,16 @@ class Transfer:
                     self._recv_some(sock)
                 if self.sent + len(self.received) != moved:
                     quiet = Deadline(idle if idle is not None else timeout)
+                    end = min(deadline.end, quiet.end)
+                    next_look = Deadline(self.client.STALL_FIRST)
                 elif stop_early is not None and stop_early():
                     return False
+                elif stall and self.all_sent and self.client.stall is not None and next_look.expired():
+                    next_look = Deadline(self.client.STALL_EVERY)
+                    self.stuck = self.client.stall(end) or ""
+                    if self.stuck:
+                        self.client.transcript.note(self.client.name, f"stopped waiting: {self.stuck}")
+                        return False
             return True
         finally:
             sock.setblocking(True)
@@ -153,9 +166,10 @@ class Transfer:
         if self.failure:
             raise CheckFailed(f"{what}: {name}'s {self.failure}.\n{summary}{server_exit_note(self.program)}")
         if len(got) < len(expected):
-            cls = CheckTimeout if self.program.running() and not self.eof and not self.stuck else CheckFailed
+            cls = CheckTimeout if self.program.running() and not self.eof else CheckFailed
             ending = ("then the server closed the connection" if self.eof
-                      else self.stuck or "then nothing more arrived for a while")
+                      else f"then nothing more arrived; {self.stuck}" if self.stuck
+                      else "then nothing more arrived for a while")
             advice = (_advice(on_early_eof) if self.eof and self.program.running()
                       else _advice(on_mismatch) if self.stuck else "")
             raise cls(f"{what}: only {len(got)} of {len(expected)} bytes came back ({ending}).\n{summary}"

@@ -1,11 +1,12 @@
-"""Failing fast on proof (harness.never_ready) changes no outcome.
+"""Failing fast on proof (harness.never_ready, harness.stall) changes no outcome.
 
-With the shortcut on (the default), test_lab_outcomes checks every reference
+With the shortcuts on (the default), test_lab_outcomes checks every reference
 and variant of every lab against expected/<lab>.json. Here the same subjects
-run with it off (GRADER_FAIL_FAST=0), cheaply: the shortcut can only end a
+run with them off (GRADER_FAIL_FAST=0), cheaply: never_ready can only end a
 check as `timeout` or `crashed`, and only after an earlier check of the same
-run ended so; so a subject with fewer than two such checks cannot have used
-it, and for the others only those checks need to run again (checks are
+run ended so; a stall proof only ends a wait that would have timed out. So a
+subject with no `timeout` and fewer than two such checks cannot have used
+either, and for the others only those checks need to run again (checks are
 independent: each starts the program afresh). Then programs that never get
 ready (tests/integration/programs/never_ready/) go through every server lab
 with the shortcut on, and again with it off: the same outcomes.
@@ -37,9 +38,9 @@ def _expected(lab: str, name: str) -> dict[str, str]:
 
 
 def _could_shortcut(subject) -> list[str]:
-    bad = [check for check, outcome in _expected(subject.lab.name, subject.name).items()
-           if outcome in NOT_READY and check != "compiles"]
-    return bad if len(bad) >= 2 else []
+    expected = _expected(subject.lab.name, subject.name)
+    bad = [check for check, outcome in expected.items() if outcome in NOT_READY and check != "compiles"]
+    return bad if len(bad) >= 2 or any(expected[check] == "timeout" for check in bad) else []
 
 
 CANDIDATES = [s for s in subjects(list(all_labs().values())) if _could_shortcut(s)]
