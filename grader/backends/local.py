@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -80,7 +81,8 @@ def _compile_harness() -> None:
     import compileall
 
     with contextlib.suppress(OSError):
-        compileall.compile_dir(str(harness_root() / "harness"), quiet=2)
+        for package in ("harness", "grader"):  # grader too: with PYTHONDONTWRITEBYTECODE set, its CLI compiled
+            compileall.compile_dir(str(harness_root() / package), quiet=2)  # 20 modules per start (40 ms)
 
 
 ISOLATE_VAR = "GRADER_ISOLATE"  # auto | yes | no: see LocalBackend
@@ -190,7 +192,7 @@ class LocalBackend:
                     relay = threading.Thread(target=_relay, args=(proc.stderr, err, request.progress), daemon=True)
                     relay.start()
                 try:
-                    proc.wait(timeout=deadline)
+                    _wait(proc, deadline)
                 except subprocess.TimeoutExpired:
                     _kill_group(proc)
                     return error_report(lab.name, f"the sandbox did not finish within {deadline:g} s and was killed",
@@ -226,6 +228,24 @@ def _relay(pipe: IO[bytes], log: IO[bytes], progress: Callable[[dict[str, Any]],
             progress(event)
         elif not line.startswith(prefix):
             log.write(line)
+
+
+def _wait(proc: subprocess.Popen[bytes] | WarmProcess, timeout: float) -> None:
+    """proc.wait(timeout), but noticing the exit at once: Popen.wait with a timeout polls, sleeping up to
+    50 ms between looks, so a run ended ~25 ms before we knew. A pidfd (Linux >= 5.3) is readable the
+    moment the process exits."""
+    if isinstance(proc, subprocess.Popen) and hasattr(os, "pidfd_open"):
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except OSError:
+            fd = -1
+        if fd >= 0:
+            try:
+                if not select.select([fd], [], [], timeout)[0]:
+                    raise subprocess.TimeoutExpired(proc.args, timeout)
+            finally:
+                os.close(fd)
+    proc.wait(timeout=timeout)
 
 
 def _kill_group(proc: subprocess.Popen[bytes] | WarmProcess) -> None:
