@@ -48,8 +48,17 @@ class Conversation:
             self.sock.close()
             transcript.note(name, f"connect to {host}:{port} failed: {exc}")
             raise CheckFailed(f"{name} could not connect to {host}:{port}: {exc}") from exc
-        local_host, self.local_port = self.sock.getsockname()[:2]
-        transcript.note(name, f"connected from {local_host}:{self.local_port} to {host}:{port}")
+        self.local_addr, self.local_port = self.sock.getsockname()[:2]
+        self.peer_addr = self.sock.getpeername()[0]
+        transcript.note(name, f"connected from {self.local_addr}:{self.local_port} to {host}:{port}")
+
+    def mine(self) -> procfs.SocketRow | None:
+        """Our end of the connection, as the kernel has it (None once it is gone)."""
+        return procfs.connection(self.local_port, self.port, self.local_addr, self.peer_addr)
+
+    def theirs(self) -> procfs.SocketRow | None:
+        """The server's end of the connection (accepted or still in its accept queue; None once gone)."""
+        return procfs.connection(self.port, self.local_port, self.peer_addr, self.local_addr)
 
     # ---- sending -----------------------------------------------------------
     def send(self, data: bytes) -> None:
@@ -70,8 +79,7 @@ class Conversation:
         look = [Deadline(self.STALL_FIRST)]
 
         def consumed() -> str:
-            mine = procfs.connection(self.local_port, self.port)
-            theirs = procfs.connection(self.port, self.local_port)
+            mine, theirs = self.mine(), self.theirs()
             if mine and theirs and mine.tx_queue == 0 and theirs.rx_queue == 0:
                 return "consumed"
             if self.stall is not None and look[0].expired():  # a server that cannot read before the deadline

@@ -114,13 +114,13 @@ def peer_has_closed(theirs: procfs.SocketRow | None) -> bool:
 def wait_read_by_peer(conn: socket.socket, timeout: float = 3.0) -> str:
     """'consumed' once the client program read all we sent on conn; 'closed' if it
     closed its socket (a half-close does not count); 'stalled' at the deadline."""
-    mine, peer = conn.getsockname()[1], conn.getpeername()[1]
+    (my_addr, mine), (peer_addr, peer) = conn.getsockname()[:2], conn.getpeername()[:2]
 
     def state() -> str | None:
-        theirs = procfs.connection(peer, mine)
+        theirs = procfs.connection(peer, mine, peer_addr, my_addr)
         if peer_has_closed(theirs):
             return "closed"
-        ours = procfs.connection(mine, peer)
+        ours = procfs.connection(mine, peer, my_addr, peer_addr)
         if ours and theirs and ours.tx_queue == 0 and theirs.rx_queue == 0:
             return "consumed"
         return None
@@ -191,7 +191,8 @@ class FragmentingEchoServer(FakeServer):
 
 def sent_all_it_wrote(conn: socket.socket) -> bool:
     """Whether every byte the client wrote on conn has reached us (its send queue is empty)."""
-    theirs = procfs.connection(conn.getpeername()[1], conn.getsockname()[1])
+    (my_addr, mine), (peer_addr, peer) = conn.getsockname()[:2], conn.getpeername()[:2]
+    theirs = procfs.connection(peer, mine, peer_addr, my_addr)
     return theirs is None or theirs.tx_queue == 0
 
 

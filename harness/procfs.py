@@ -91,10 +91,19 @@ def proc_socket_rows(protos: tuple[str, ...] = ("tcp", "tcp6")) -> list[SocketRo
 
 
 def states_on_port(port: int) -> set[str]:
-    return {r.state for r in socket_rows(local_port=port)}
+    from harness.leftovers import port_free  # (leftovers imports this module)
+
+    return set() if port_free(port) else {r.state for r in socket_rows(local_port=port)}
 
 
-def connection(local_port: int, remote_port: int) -> SocketRow | None:
+def connection(local_port: int, remote_port: int, local_addr: str | None = None,
+               remote_addr: str | None = None) -> SocketRow | None:
+    """The TCP connection (any state but LISTEN) between these ports. Given both addresses, one exact
+    look-up (harness.sockdiag.exact: it does not walk the namespace's table); else a filtered one."""
+    if local_addr is not None and remote_addr is not None:
+        found = sockdiag.exact(local_addr, local_port, remote_addr, remote_port)
+        if found is not False:
+            return SocketRow(*found) if found else None  # type: ignore[misc]
     for r in socket_rows(local_port=local_port, remote_port=remote_port):
         if r.state != "LISTEN":
             return r

@@ -212,7 +212,7 @@ class LabSession:
         (harness.stall); None without a server, or when one of them might."""
         servers = [p for p in self.programs if id(p) in self.servers and p.running()]
         pids = [pid for program in servers for pid in program.pids()]
-        return stall.proof(pids, connection.local_port, connection.port, until) if servers else None
+        return stall.proof(pids, connection, until) if servers else None
 
     def connections(self) -> tuple[Conversation, ...]:
         """Every connection of this check, in the order they were made."""

@@ -163,6 +163,7 @@ class SlowReader:
         self.listener.listen(1)
         self.conn: socket.socket | None = None
         self.client_port = 0
+        self.client_addr = self.my_addr = "127.0.0.1"
         transcript.note(self.name, f"listening on {host}:{port} with a {rcvbuf}-byte receive buffer")
 
     # ---- the connection ----------------------------------------------------
@@ -183,22 +184,23 @@ class SlowReader:
                     raise CheckTimeout(f"The program did not connect to localhost:{self.port} within {timeout:g} s.\n"
                                        f"Its stderr ends with:\n{program.stderr_tail()}") from None
                 continue
-            self.client_port = addr[1]
+            self.client_addr, self.client_port = addr[:2]
+            self.my_addr = self.conn.getsockname()[0]
             self.conn.settimeout(5.0)
             self.transcript.note(self.name, f"accepted a connection from {addr[0]}:{addr[1]}; reading nothing yet")
 
     def queued(self) -> int:
         """Bytes that arrived on our side and that we have not read yet."""
-        row = procfs.connection(self.port, self.client_port)
+        row = procfs.connection(self.port, self.client_port, self.my_addr, self.client_addr)
         return row.rx_queue if row else 0
 
     def client_unacked(self) -> int:
-        row = procfs.connection(self.client_port, self.port)
+        row = procfs.connection(self.client_port, self.port, self.client_addr, self.my_addr)
         return row.tx_queue if row else 0
 
     def client_fd(self, pid: int) -> int | None:
         """The client's descriptor for this connection (by socket inode)."""
-        row = procfs.connection(self.client_port, self.port)
+        row = procfs.connection(self.client_port, self.port, self.client_addr, self.my_addr)
         if row is None:
             return None
         return next((fd for fd, inode in observe.socket_fds(pid).items() if inode == row.inode), None)

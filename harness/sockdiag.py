@@ -131,6 +131,58 @@ def query(protos: tuple[str, ...], *, states: tuple[str, ...] | None = None, loc
     return out
 
 
+INET_DIAG_NOCOOKIE = b"\xff" * 8
+_MAPPED = bytes(10) + b"\xff\xff"  # ::ffff:a.b.c.d
+
+
+def exact(local_addr: str, local_port: int, remote_addr: str, remote_port: int) -> tuple[Any, ...] | bool | None:
+    """The TCP socket with exactly this local and remote end, by the kernel's hash look-up
+    (inet_diag_find_one_icsk): O(1), where a dump walks the namespace's whole table (5.7 ms in
+    Docker, whose containers share the host's 262,144 buckets). IPv4 ends are also looked for
+    as v4-mapped IPv6 (a server listening on '::'). A row as query() gives it; None when there
+    is no such socket; False where netlink refuses (then ask query())."""
+    if "all" in _refused or "tcp" in _refused:
+        return False
+    local, remote = ipaddress.ip_address(local_addr), ipaddress.ip_address(remote_addr)
+    tries = [("tcp", local.packed, remote.packed)] if local.version == 4 else []
+    tries.append(("tcp6", _MAPPED + local.packed if local.version == 4 else local.packed,
+                  _MAPPED + remote.packed if remote.version == 4 else remote.packed))
+    for proto, src, dst in tries:
+        family, ipproto = _PROTOS[proto]
+        body = _REQUEST.pack(family, ipproto, 0, 0, ALL_STATES, socket.htons(local_port), socket.htons(remote_port),
+                             src.ljust(16, b"\0"), dst.ljust(16, b"\0"), 0, INET_DIAG_NOCOOKIE)
+        message = _HEADER.pack(_HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, 0) + body
+        try:
+            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC, NETLINK_SOCK_DIAG)
+        except OSError:
+            return False
+        try:
+            sock.send(message)
+            data = sock.recv(1 << 16)
+        except OSError:
+            return False
+        finally:
+            sock.close()
+        if len(data) < _HEADER.size:
+            return False
+        _, kind, _, _, _ = _HEADER.unpack_from(data)
+        if kind == NLMSG_ERROR:
+            (error,) = struct.unpack_from("=i", data, _HEADER.size)
+            if error == -2:  # ENOENT: no such socket in this family
+                continue
+            return False
+        if kind != SOCK_DIAG_BY_FAMILY:
+            return False
+        fam, state, _t, _r, sport, dport, src_b, dst_b, _if, _c, _e, rq, wq, _uid, inode = \
+            _MESSAGE.unpack_from(data, _HEADER.size)
+        name = TCP_STATE_NAMES.get(state, f"{state:02X}")
+        if name == "LISTEN" or socket.ntohs(dport) != remote_port or socket.ntohs(sport) != local_port:
+            continue  # the look-up falls back to the port's listener: that is not the connection
+        found = "tcp6" if fam == socket.AF_INET6 else "tcp"  # a v4 look-up also finds a dual-stack socket
+        return (found, local_port, remote_port, name, wq, rq, inode, _address(fam, src_b), _address(fam, dst_b))
+    return None
+
+
 def disable() -> None:
     """Read /proc from now on (tests compare the two; GRADER_SOCK_DIAG=0 sets it at import)."""
     _refused.add("all")

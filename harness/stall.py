@@ -31,7 +31,8 @@ from __future__ import annotations
 import os
 import time
 
-from harness import never_ready, observe, procfs
+from harness import never_ready, observe
+from harness.conversation import Conversation
 
 CLOCK_MONOTONIC, TIMER_ABSTIME = 1, 1
 SENDING = frozenset({"write", "sendto", "sendmsg"})
@@ -102,20 +103,19 @@ def _tasks(pid: int) -> list[int]:
         return []
 
 
-def nothing_on_the_way(local_port: int, remote_port: int) -> bool:
+def nothing_on_the_way(client: Conversation) -> bool:
     """The client's receive queue and the server's send queue of this connection are empty
     (a connection gone from the table has nothing on the way either)."""
-    mine = procfs.connection(local_port, remote_port)
-    theirs = procfs.connection(remote_port, local_port)
+    mine, theirs = client.mine(), client.theirs()
     return not (mine and mine.rx_queue) and not (theirs and theirs.tx_queue)
 
 
-def proof(pids: list[int], local_port: int, remote_port: int, until: float) -> str | None:
+def proof(pids: list[int], client: Conversation, until: float) -> str | None:
     """The sentence that proves nothing can reach this client before `until`, or None."""
-    if not never_ready.enabled() or not pids or not nothing_on_the_way(local_port, remote_port):
+    if not never_ready.enabled() or not pids or not nothing_on_the_way(client):
         return None
     calls = stalled(pids, until)
-    if calls is None or not nothing_on_the_way(local_port, remote_port):
+    if calls is None or not nothing_on_the_way(client):
         return None
     return (f"/proc shows that nothing can come before the deadline: nothing was on its way, and every thread "
             f"of the server waited in {calls}, for the client or the clock")

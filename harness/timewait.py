@@ -52,7 +52,7 @@ CLOSED_BY_SERVER = frozenset({"FIN_WAIT1", "FIN_WAIT2"})
 
 def accepted_state(program: StudentProgram, port: int, client: Conversation) -> str | None:
     """'held' or 'closed' once the server has accept()ed `client`, None while it waits in the listen queue."""
-    row = procfs.connection(port, client.local_port)
+    row = client.theirs() if client.port == port else procfs.connection(port, client.local_port)
     if row is None:
         return None
     if row.state in CLOSED_BY_SERVER:

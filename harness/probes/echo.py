@@ -11,7 +11,7 @@ import select
 import socket
 import time
 
-from harness import observe, procfs
+from harness import observe
 from harness.compare import digest
 from harness.conversation import Conversation
 from harness.launch import StudentProgram
@@ -83,8 +83,7 @@ def echo_large(lab: LabSession, size: int = 1 << 20, seed: int = 9000) -> None:
 def _queues(lab: LabSession, client: Conversation) -> tuple[int, int, int, int] | None:
     """(our send queue, our receive queue, the server's receive queue, its send queue) of this
     connection, from the kernel; None once either end is gone."""
-    theirs = procfs.connection(lab.port, client.local_port)
-    mine = procfs.connection(client.local_port, lab.port)
+    theirs, mine = client.theirs(), client.mine()
     if theirs is None or mine is None:
         return None
     return mine.tx_queue, mine.rx_queue, theirs.rx_queue, theirs.tx_queue
@@ -192,7 +191,7 @@ def await_echo(lab: LabSession, program: StudentProgram, pid: int, client: Conve
         elif not program.running():
             state = "exited"
         else:
-            row = procfs.connection(lab.port, client.local_port)
+            row = client.theirs()
             stuck = observe.stuck_on_socket(pid) if row and row.rx_queue else None
             if stuck and stuck[2] == client.local_port:
                 stuck = None  # blocked on this very client: it may be about to read

@@ -222,7 +222,7 @@ def parent_closes(lab: LabSession) -> None:
         client = lab.last_connection()
         last = lab.last_program()
         pid = last.main_pid() if last is not None else None
-        row = procfs.connection(lab.port, client.local_port)
+        row = client.theirs()
         if pid is not None and row is not None and row.inode in procfs.socket_inodes(pid):
             raise CheckFailed(
                 f"{exc}\nThe parent process still holds the connection: after fork() the parent must "

@@ -59,11 +59,11 @@ def quiet_connect(lab: LabSession, name: str, **kw: object) -> Conversation:
 
 def server_row(lab: LabSession, client: Conversation) -> procfs.SocketRow | None:
     """The server's end of this client's connection in /proc/net/tcp (None once it is gone)."""
-    return procfs.connection(lab.port, client.local_port)
+    return client.theirs()
 
 
 def client_row(lab: LabSession, client: Conversation) -> procfs.SocketRow | None:
-    return procfs.connection(client.local_port, lab.port)
+    return client.mine()
 
 
 def holds(program: StudentProgram, inode: int) -> bool | None:

@@ -86,3 +86,36 @@ def test_udp_rows_match():
         assert fast == slow and len(fast) == 1 and fast[0].state == "07" and fast[0].rx_queue > 0
     finally:
         a.close()
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6])
+def test_exact_look_ups_give_the_dumps_rows(family):
+    """procfs.connection with both addresses (one hash look-up, harness.sockdiag.exact) finds what the
+    dump finds, in every state, also for a server listening on '::' (v4-mapped ends), and never
+    mistakes the port's listener for a connection."""
+    listener = socket.socket(family)
+    listener.bind(("::" if family == socket.AF_INET6 else "127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    keep = [listener]
+    try:
+        client = socket.create_connection(("127.0.0.1", port))
+        server, _ = listener.accept()
+        client.sendall(b"x" * 1000)
+        keep += [client, server]
+        c = socket.create_connection(("127.0.0.1", port))
+        s, _ = listener.accept()
+        c.close()  # FIN_WAIT2 here, CLOSE_WAIT there
+        keep.append(s)
+        queued = socket.create_connection(("127.0.0.1", port))  # still in the accept queue
+        keep.append(queued)
+        rows = [r for r in _same(("tcp", "tcp6"), local_port=port)[0] if r.state != "LISTEN"]
+        rows += [r for r in _same(("tcp",), remote_port=port)[0]]
+        assert {"ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT2"} <= {r.state for r in rows}
+        for row in rows:
+            found = procfs.connection(row.local_port, row.remote_port, "127.0.0.1", "127.0.0.1")
+            assert found == row, row
+        assert procfs.connection(port, 1, "127.0.0.1", "127.0.0.1") is None  # the listener is not it
+    finally:
+        for sock in keep:
+            sock.close()
