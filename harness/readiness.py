@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 
-from harness import never_ready, procfs
+from harness import never_ready, procfs, stall
 from harness.launch import StudentProgram, describe_exit
 from harness.outcomes import CheckFailed, CheckTimeout, ProgramCrashed
 from harness.waiting import poll
 
 UDP_BOUND = "07"
 READY_POLL = 0.003  # seconds between two looks while the program starts
+STALL_LOOK = 0.25  # seconds between looks for the proof that the program cannot listen in time
 BUDGET = "\x00budget\x00"  # where a proof's message names the budget of the check that reuses it
 
 
@@ -35,10 +36,24 @@ def wait_until_listening(program: StudentProgram, port: int, proto: str = "tcp",
                          timeout: float = 5.0, *, check: str = "") -> None:
     """Return once the program is ready; else raise ProgramCrashed or CheckTimeout, with
     `.proof` (a never_ready.Proof) when /proc shows that it never will be."""
+    end = time.monotonic() + timeout
+    look = [time.monotonic() + STALL_LOOK]
+    stalled: list[str] = []
+
     def ready() -> bool | str:
         if not program.running():
             return "exited"
-        return owned_listener(program, port, proto)
+        if owned_listener(program, port, proto):
+            return True
+        # A program that cannot listen before the deadline (every thread waits for what nobody will
+        # provide, or sleeps past it: harness.stall) ends the wait now, with the outcome it would reach.
+        if time.monotonic() >= look[0]:
+            look[0] = time.monotonic() + STALL_LOOK
+            calls = stall.stalled(program.pids(), end) if never_ready.enabled() else None
+            if calls:
+                stalled.append(calls)
+                return "stalled"
+        return False
 
     # Programs listen 50-70 ms after their start: a flat few-ms poll notices it at once (the
     # default backoff reached 50 ms steps by then). Before the listener exists a poll costs
@@ -47,8 +62,8 @@ def wait_until_listening(program: StudentProgram, port: int, proto: str = "tcp",
     what = "listening on TCP" if proto == "tcp" else "bound to UDP"
     if state == "exited" or not program.running():
         raise _crashed(program, what, port, check)
-    if not state:
-        raise _timed_out(program, what, port, proto, timeout, check)
+    if state is not True:
+        raise _timed_out(program, what, port, proto, timeout, check, stalled[0] if stalled else "")
     program.transcript.note(program.label, f"{what} port {port}")
 
 
@@ -64,7 +79,7 @@ def _crashed(program: StudentProgram, what: str, port: int, check: str) -> Check
 
 
 def _timed_out(program: StudentProgram, what: str, port: int, proto: str, timeout: float,
-               check: str) -> CheckFailed:
+               check: str, stalled: str = "") -> CheckFailed:
     pids = program.pids()
     where = never_ready.elsewhere(pids, port, proto) if pids else None
     calls = never_ready.stuck(pids) if pids else None
@@ -74,7 +89,10 @@ def _timed_out(program: StudentProgram, what: str, port: int, proto: str, timeou
     elif calls:
         because = (f"/proc shows every thread of it waiting in {calls} with no deadline, "
                    "so it cannot go on to listen.\n")
-    message = (f"The program was still running but not {what} port {port} after {BUDGET} s.\n{because}"
+    elif stalled:
+        because = f"/proc shows every thread of it waiting in {stalled}, past that deadline.\n"
+    after = f", and /proc shows it could not be within {BUDGET} s" if calls or stalled else f" after {BUDGET} s"
+    message = (f"The program was still running but not {what} port {port}{after}.\n{because}"
                f"Does it bind and listen on port {port}? Its stderr ends with:\n{program.stderr_tail()}")
     exc = CheckTimeout(message.replace(BUDGET, f"{timeout:g}"))
     if calls or where:
