@@ -78,13 +78,17 @@ class Conversation:
         deadline = Deadline(timeout)
         look = [Deadline(self.STALL_FIRST)]
 
-        def consumed() -> str:
+        def read_all() -> bool:
             mine, theirs = self.mine(), self.theirs()
-            if mine and theirs and mine.tx_queue == 0 and theirs.rx_queue == 0:
+            return bool(mine and theirs and mine.tx_queue == 0 and theirs.rx_queue == 0)
+
+        def consumed() -> str:
+            if read_all():
                 return "consumed"
             if self.stall is not None and look[0].expired():  # a server that cannot read before the deadline
                 look[0] = Deadline(self.STALL_EVERY)
-                return "stalled" if self.stall(deadline.end) else ""
+                if self.stall(deadline.end):
+                    return "consumed" if read_all() else "stalled"  # it may have read them while we looked
             return ""
 
         return poll(consumed, timeout) == "consumed"

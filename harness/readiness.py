@@ -51,6 +51,10 @@ def wait_until_listening(program: StudentProgram, port: int, proto: str = "tcp",
             look[0] = time.monotonic() + STALL_LOOK
             calls = stall.stalled(program.pids(), end) if never_ready.enabled() else None
             if calls:
+                # Look again: it may have listened between the first look and the samples (then it waits
+                # in accept(), which is forever only for a port nobody connects to).
+                if owned_listener(program, port, proto):
+                    return True
                 stalled.append(calls)
                 return "stalled"
         return False

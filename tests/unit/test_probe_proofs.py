@@ -28,7 +28,10 @@ def pair():
     client = socket.create_connection(listener.getsockname())
     server, _ = listener.accept()
     lab = SimpleNamespace(port=listener.getsockname()[1])
-    conv = SimpleNamespace(local_port=client.getsockname()[1])
+    port, mine = listener.getsockname()[1], client.getsockname()[1]
+    conv = SimpleNamespace(local_port=mine,  # the two look-ups of a Conversation (harness.conversation)
+                           theirs=lambda: procfs.connection(port, mine, "127.0.0.1", "127.0.0.1"),
+                           mine=lambda: procfs.connection(mine, port, "127.0.0.1", "127.0.0.1"))
     me = SimpleNamespace(pids=lambda: [os.getpid()])
     try:
         yield lab, me, conv, client, server

@@ -1,4 +1,6 @@
-"""Sleeps forever: never listens, never exits."""
+"""Sleeps forever in short naps: never listens, never exits. (One long time.sleep() is judged at once: the
+grader reads when it ends. Naps that each end before any deadline prove nothing, so every check waits out
+its budget: the longest a program can hold its sandbox.)"""
 
 import os
 import sys
@@ -10,4 +12,5 @@ if not (os.path.exists("/.dockerenv") and os.getuid() >= 10001 and os.getcwd().s
 
 import time
 
-time.sleep(10**9)
+while True:
+    time.sleep(0.2)
