@@ -269,10 +269,10 @@ def _kill(pid: int, sig: int) -> None:
 # CPU, nine times a run). The runner starts this module once as a fork server instead: each program's
 # trampoline is then a fork of it, already imported. The server is single-threaded (forking is safe),
 # dies with the runner (PR_SET_PDEATHSIG) and ends when the runner closes the socket. Messages
-# (SOCK_SEQPACKET, one per datagram): runner -> server  b"S" + marshalled spec, with the program's
-# stdin, stdout, stderr and, for a check's own network namespace, its /proc/.../ns/net as SCM_RIGHTS;
-# b"K" + "pid signal"; server -> runner  b"P" + pid (started), b"X" + "pid code" (exited: code as
-# subprocess gives it, -N for signal N). The server is each trampoline's parent, so only it reaps them,
+# (SOCK_SEQPACKET, one per datagram): runner -> server  b"S" + "request-id " + marshalled spec, with
+# the program's stdin, stdout, stderr and, for a check's own network namespace, its /proc/.../ns/net as
+# SCM_RIGHTS; b"K" + "pid signal"; server -> runner  b"P" + "request-id pid" (started), b"E" +
+# "request-id errno" (fork failed), b"X" + "pid code" (exited: code as subprocess gives it, -N for signal N). The server is each trampoline's parent, so only it reaps them,
 # and it never signals a pid it has already reaped (no pid-reuse race).
 CLONE_NEWNET = 0x40000000
 
@@ -308,7 +308,14 @@ def serve(fd: int) -> None:
                 _kill(pid, signal.SIGKILL)
             os._exit(0)
         if message[:1] == b"S":
-            pid = os.fork()
+            ident, _, packed = message[1:].partition(b" ")
+            try:
+                pid = os.fork()
+            except OSError as exc:  # EAGAIN: the machine is out of processes; the runner tries another way
+                for each in fds:
+                    os.close(each)
+                sock.send(b"E%s %d" % (ident, exc.errno or 0))
+                continue
             if pid == 0:
                 try:
                     signal.set_wakeup_fd(-1)
@@ -316,13 +323,13 @@ def serve(fd: int) -> None:
                     sock.close()
                     os.close(wake_r)
                     os.close(wake_w)
-                    _become_trampoline(marshal.loads(message[1:]), fds)
+                    _become_trampoline(marshal.loads(packed), fds)
                 finally:
                     os._exit(125)
             children.add(pid)
             for each in fds:
                 os.close(each)
-            sock.send(b"P%d" % pid)
+            sock.send(b"P%s %d" % (ident, pid))
         elif message[:1] == b"K":
             pid, sig = map(int, message[1:].split())
             if pid in children:

@@ -43,7 +43,8 @@ class Spawner:
         self.sock = ours
         self.lock = threading.Lock()  # one spawn request at a time
         self.changed = threading.Condition()
-        self.started: list[int] = []
+        self.started: dict[int, int] = {}  # request id -> pid, or -errno when the fork failed
+        self.requests = 0
         self.exits: dict[int, int] = {}
         self.gone = False
         threading.Thread(target=self._read, name="spawner", daemon=True).start()
@@ -61,8 +62,9 @@ class Spawner:
             with self.changed:
                 if not message:
                     self.gone = True
-                elif message[:1] == b"P":
-                    self.started.append(int(message[1:]))
+                elif message[:1] in (b"P", b"E"):
+                    ident, value = map(int, message[1:].split())
+                    self.started[ident] = value if message[:1] == b"P" else -value
                 elif message[:1] == b"X":
                     pid, code = map(int, message[1:].split())
                     self.exits[pid] = code
@@ -82,16 +84,21 @@ class Spawner:
             fds.append(ns)
         try:
             with self.lock:
+                self.requests += 1
+                ident = self.requests
                 try:
-                    socket.send_fds(self.sock, [b"S" + marshal.dumps({**spec, "parent": self.pid})], fds)
+                    socket.send_fds(self.sock, [b"S%d " % ident + marshal.dumps({**spec, "parent": self.pid})], fds)
                 except OSError as exc:
                     raise SpawnerGone(f"the trampoline server is gone: {exc}") from exc
                 with self.changed:
-                    if not self.changed.wait_for(lambda: self.started or self.gone, timeout=10):
+                    if not self.changed.wait_for(lambda: ident in self.started or self.gone, timeout=10):
                         raise SpawnerGone("the trampoline server did not answer within 10 s")
-                    if not self.started:
+                    if ident not in self.started:
                         raise SpawnerGone("the trampoline server is gone")
-                    return ServedProcess(self, self.started.pop(0))
+                    pid = self.started.pop(ident)
+                if pid < 0:
+                    raise SpawnerGone(f"the trampoline server could not fork: {os.strerror(-pid)}")
+                return ServedProcess(self, pid)
         finally:
             if ns is not None:
                 os.close(ns)

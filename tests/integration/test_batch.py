@@ -42,6 +42,16 @@ def finish(proc: subprocess.Popen[str], timeout: float = 900) -> tuple[int, str,
     return proc.returncode, out, err
 
 
+def errors(out: Path) -> str:
+    """What every `error` outcome under `out` said (to explain a failed assertion)."""
+    said = []
+    for path in sorted(out.glob("*/results.json")):
+        loaded = load_result(path, "tcp_echo")
+        if loaded is not None:
+            said += [f"{path.parent.name}/{t.name}: {t.output}" for t in loaded[0].tests if t.outcome == "error"]
+    return "\n".join(said)
+
+
 def outcomes(out: Path) -> dict[str, tuple[float, dict[str, str]]]:
     found = {}
     for path in sorted(out.glob("*/results.json")):
@@ -115,7 +125,7 @@ def test_sigkill_at_any_point_then_rerun_equals_an_uninterrupted_run(tmp_path: P
     make_class(tmp_path / "class", ["reference"] * 5 + list(FAST_BAD))
     common = ("tcp_echo", tmp_path / "class", "--backend", "local", "--jobs", "2")
     code, _, err = finish(grade(*common, "--out", tmp_path / "clean", cwd=tmp_path))
-    assert code == 0, err
+    assert code == 0, err + errors(tmp_path / "clean")
     expected = outcomes(tmp_path / "clean")
     assert len(expected) == 8
 
