@@ -37,16 +37,18 @@ from grader.slugs import student_slug
 
 RECORD = "batch"  # key of the resume record in results.json's extra_data
 SKIP_PARTS = ("__pycache__",)
-# Sandboxes in parallel per core when neither --jobs nor grader.yml says. A submission's time is mostly
-# waiting (program starts, readiness, the checks' timeouts on a hanging program), so locally one sandbox
-# per core leaves the cores idle: measured on 2 cores (bench/run.py, 40 tcp_echo submissions, 2026-12-02,
-# others' load 30-150), 2 per core took 155 s against 199 s for 1 and 219 s for 4, 0 wrong verdicts each,
-# and `grader selftest tcp_echo --repeat 5 --load --jobs 4` changed no outcome (load 60-116).
-# Docker stays at 1 per core: on a cgroupfs engine all containers share one parent cgroup that weighs as
-# ONE task against everything else on the machine, so under others' load more containers share less CPU
-# each and correct programs time out: the same class at 1 / 2 / 4 per core gave 0 / 14 / 28 wrong
-# verdicts (load ~100-150), and 100 submissions at 2 per core 9 (load ~90); 0 at load ~10.
-JOBS_PER_CORE = {"local": 2, "docker": 1}
+# Sandboxes in parallel per core when neither --jobs nor grader.yml says (`grader selftest` too). A batch
+# is CPU-bound once hangs end on proof (harness.stall): measured 2026-12-06 on 2 cores (AMD EPYC), idle,
+# the generated class of 100 tcp_echo submissions (bench/classes.py), 0 wrong verdicts at every setting:
+#   local   4 jobs 47.8 s, 6 jobs 45.0 s, 8 jobs 50.1 s (the machine's CPU busy throughout: 88-98 CPU-s)
+#   Docker  2 jobs 107.6 s, 4 jobs 85.0 s, 6 jobs 93.6 s (166-185 CPU-s: the engine's share is large)
+# More jobs than that only share the same two cores more thinly. Determinism at these defaults:
+# bench/results/determinism.md (`grader selftest --repeat 20 --load`). On a cgroupfs engine all
+# containers share one parent cgroup that weighs as ONE task against everything else on the machine, so
+# under others' heavy load (load average ~100) more containers share less CPU each and correct programs
+# once timed out (measured 2026-12-02 at 2 per core: 9 wrong of 100): give that cgroup more weight there
+# (README, Performance).
+JOBS_PER_CORE = {"local": 3, "docker": 2}
 
 
 def default_jobs(backend: str) -> int:

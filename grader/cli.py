@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("labs", nargs="*", metavar="LAB", help="labs to test (default: all)")
     s.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox (default: local)")
-    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs in parallel (default: cores)")
+    s.add_argument("--jobs", type=int, help="runs in parallel (default: as `grader grade`, 3 per core locally, "
+                   "2 per core in Docker)")
     s.add_argument("--repeat", type=int, default=1, help="run everything N times and report changed outcomes")
     s.add_argument("--junit", type=Path, help="also write JUnit XML here")
     s.add_argument("--load", action="store_true",
@@ -169,6 +170,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from grader.selftest import changed_outcomes, cpu_load, describe_change, print_verdict, run_selftest
 
     labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
+    from grader.batch import default_jobs
+
+    if args.jobs is None:
+        args.jobs = default_jobs(args.backend)
     if args.repeat < 1 or args.jobs < 1:
         raise UsageError("--repeat and --jobs must be at least 1")
     # warm: the selftest runs every program of every lab, so its runners fork from one zygote

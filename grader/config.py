@@ -79,7 +79,7 @@ class LabConfig:
 class CourseConfig:
     path: Path | None  # None: no grader.yml, built-in defaults
     backend: str = "docker"
-    jobs: int | None = None  # None: one per core
+    jobs: int | None = None  # None: grader.batch.default_jobs
     output: Path = Path(DEFAULT_OUTPUT)
     broker: str | None = None  # None: grade on this machine
     limits: dict[str, float] = field(default_factory=dict)

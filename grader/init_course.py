@@ -37,7 +37,7 @@ GRADER_YML = """\
 
 # Sandbox for batch grading: docker (hardened containers) or local (this machine's namespaces).
 backend: docker
-# Sandboxes in parallel: a number, or auto (one per core).
+# Sandboxes in parallel: a number, or auto (3 per core locally, 2 per core in Docker).
 jobs: auto
 # Where `grader grade` writes results.json, feedback.txt, grades.csv, junit.xml, summary.json
 # and report.html.

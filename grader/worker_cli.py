@@ -13,7 +13,6 @@ Runs until SIGTERM or Ctrl-C, which let the tasks in hand finish.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "one is refused.", epilog="see docs/deploy.md for N machines, a systemd unit and TLS")
     w.add_argument("--broker", help="redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://... "
                    "(default: grader.yml's broker)")
-    w.add_argument("--jobs", type=int, help="sandboxes in parallel (default: grader.yml's jobs, else the cores)")
+    w.add_argument("--jobs", type=int, help="sandboxes in parallel (default: grader.yml's jobs, else as `grader grade`)")
     w.add_argument("--backend", choices=["docker", "local"],
                    help="sandbox (default: grader.yml's backend, else docker; local must be chosen explicitly)")
     w.add_argument("--name", help="this worker's name in progress lines and logs (default: grader<pid>@<host>)")
@@ -55,7 +54,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise UsageError("grader worker: which broker? Pass --broker redis://HOST:6379/0 or set `broker:` "
                          "in grader.yml")
     check_url(broker)
-    jobs = args.jobs if args.jobs is not None else config.jobs or os.cpu_count() or 1
+    from grader.batch import default_jobs
+
+    jobs = args.jobs if args.jobs is not None else config.jobs or default_jobs(args.backend or config.backend)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     longest = max([config.deadline(name) for name in labs])

@@ -25,6 +25,7 @@ Messages (JSON, one per packet; file descriptors by SCM_RIGHTS):
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -61,6 +62,10 @@ def preload() -> None:
 
 def main() -> int:
     preload()
+    # What was imported lives as long as the zygote: out of the collector's sight, so that no run's
+    # collections walk it (or copy its pages: a collection writes to every object it visits).
+    gc.collect()
+    gc.freeze()
     sock = socket.socket(fileno=0)
     children: set[int] = set()
     wake_r, wake_w = os.pipe()
