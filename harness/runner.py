@@ -127,6 +127,9 @@ def run(args: argparse.Namespace, isolated: bool, warnings: list[str], started: 
             code = _pytest_main(lab_dir, plugin.RunContextPlugin(ctx))
     finally:
         restore_hosts()
+        from harness import spawner
+
+        spawner.close()
     tests = [first, *ctx.results]
     if code not in (0, 1):  # pytest could not run the checks: that is our bug
         tests.append(harness_error_result(f"pytest exited with status {code}:\n{log.getvalue()[-3000:]}"))
