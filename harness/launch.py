@@ -250,21 +250,18 @@ class StudentProgram:
             return []
         if self.containment.mode == "uid" and self.containment.uid is not None:
             return procfs.pids_of_uid(self.containment.uid)
-        kids = procfs.children_map()  # one scan of /proc serves the tree and its init
-        tree = procfs.descendants(self.proc.pid, kids)
+        tree = procfs.descendants(self.proc.pid)
         if self.containment.mode == "pidns" and tree:
-            init = kids.get(self.proc.pid, [None])[0]
-            tree = [p for p in tree if p != init]
+            tree = tree[1:]  # the first is the trampoline's only child: the namespace's init
         return tree
 
     def main_pid(self) -> int | None:
         """The process running the student's file (not our trampoline or init)."""
         if self.proc is None:
             return None
-        kids = procfs.children_map()
-        first = kids.get(self.proc.pid, [])
+        first = procfs.children_of(self.proc.pid)
         if self.containment.mode == "pidns":
-            first = kids.get(first[0], []) if first else []
+            first = procfs.children_of(first[0]) if first else []
         return first[0] if first else None
 
     def wait_main_pid(self, timeout: float = 2.0) -> int | None:
