@@ -47,8 +47,9 @@ def test_backend_without_an_engine_raises_a_one_line_fix(no_engine: None) -> Non
     assert "\n" not in message and "Docker" in message and "--backend local" in message
 
 
-def test_cli_without_an_engine_says_how_to_fix_it() -> None:
-    env = {**os.environ, "DOCKER_HOST": BOGUS_ENGINE}
+def test_cli_without_an_engine_says_how_to_fix_it(tmp_path: Path) -> None:
+    # Its own TMPDIR: the CLI sweeps scratch folders that other tests' killed graders left, and says so on stderr.
+    env = {**os.environ, "DOCKER_HOST": BOGUS_ENGINE, "TMPDIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "grader", "check", "tcp_echo", str(REPO_ROOT / "reference/tcp_echo"),
                            "--backend", "docker"], check=False, capture_output=True, text=True, env=env, cwd=REPO_ROOT,
                           timeout=120)
