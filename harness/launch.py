@@ -99,6 +99,7 @@ def student_env(parent: str | None = None) -> str:
             spec = importlib.util.find_spec(name)
             if spec is not None and spec.origin and spec.origin.endswith(".py"):
                 shutil.copy(spec.origin, site)
+        shutil.copy(os.path.join(HARNESS_ROOT, "harness", "resolve_shim.py"), os.path.join(site, "sitecustomize.py"))
         folders = [os.path.join(folder, "lib", f"python{version}"), os.path.join(folder, "lib"),
                    os.path.join(folder, "bin"), folder]
         for path in [site, *folders]:
@@ -115,6 +116,7 @@ def student_env(parent: str | None = None) -> str:
     return _env[0]
 
 
+RESOLVE_VAR = "GRADER_RESOLVE"  # read by harness.resolve_shim in the student's interpreter
 SPAWNER_VAR = "GRADER_SPAWNER"  # "0": one interpreter per trampoline, as before the fork server (for comparison)
 
 
@@ -150,8 +152,10 @@ def describe_exit(code: int) -> str:
 class StudentProgram:
     def __init__(self, *, file: str, args: list[str], cwd: Path, out_dir: Path,
                  containment: Containment, transcript: Transcript,
-                 stdin: bytes | Path | None = None, label: str = "program") -> None:
+                 stdin: bytes | Path | None = None, label: str = "program",
+                 resolve: dict[str, tuple[str, int]] | None = None) -> None:
         self.file, self.args, self.cwd = file, list(args), cwd
+        self.resolve = dict(resolve or {})  # host name -> where it is served (harness.resolve_shim)
         self.containment = containment
         self.transcript = transcript
         self.label = label
@@ -187,6 +191,8 @@ class StudentProgram:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        if self.resolve:
+            env[RESOLVE_VAR] = ",".join(f"{name}={ip}:{port}" for name, (ip, port) in self.resolve.items())
         spec = {
             "mode": self.containment.mode,
             "uid": self.containment.uid,

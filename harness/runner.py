@@ -177,8 +177,8 @@ def redirect_hosts(hosts: dict[str, str], preset: bool, isolated: bool, scratch:
         except OSError as exc:
             warnings.append(f"cannot add {', '.join(hosts)} to /etc/hosts here: {exc}")
             return False, lambda: None
-    warnings.append(f"without a private namespace, {', '.join(hosts)} cannot be redirected "
-                    "to the grader's fake servers: checks that need them say so")
+    warnings.append(f"without a private namespace, {', '.join(hosts)} cannot be redirected in /etc/hosts: "
+                    "the checks tell the program where the grader's fake servers are instead")
     return False, lambda: None
 
 

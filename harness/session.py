@@ -52,6 +52,7 @@ class LabSession:
         self.containment = containment
         self.isolated = isolated  # own network namespace: sysctls may be set
         self.hosts_redirected = True  # the lab's `hosts:` names lead to our fake servers
+        self.resolved: dict[str, tuple[str, int]] = {}  # else: names the program's resolver is told (serve_host)
         self.transcript = Transcript()
         self.programs: list[StudentProgram] = []
         self.servers: set[int] = set()  # ids of programs started as servers
@@ -111,6 +112,15 @@ class LabSession:
         except KeyError:
             raise HarnessError(f"lab {self.spec.name}: assignment.yml has no hosts: entry for {name}") from None
 
+    def serve_host(self, name: str, port: int) -> None:
+        """A fake server plays `name` on (host_address(name), port): where /etc/hosts could not be
+        pointed at it, the programs started from now on resolve `name` there (harness.resolve_shim)."""
+        if self.hosts_redirected:
+            return
+        self.resolved[name] = (self.host_address(name), port)
+        self.note(f"this sandbox cannot redirect {name} in /etc/hosts, so the program's resolver is told "
+                  f"that {name} is {self.host_address(name)} and its server port {port}")
+
     # ---- the student's program --------------------------------------------
     def start(self, args: list[str] | tuple[str, ...] = (), stdin: bytes | Path | None = None,
               file: str | None = None) -> StudentProgram:
@@ -118,7 +128,7 @@ class LabSession:
         program = StudentProgram(
             file=file or self.spec.file, args=list(args), cwd=self.submission, out_dir=self.out_dir,
             containment=self.containment, transcript=self.transcript, stdin=stdin,
-            label="program" if not self.programs else f"program #{len(self.programs) + 1}")
+            label="program" if not self.programs else f"program #{len(self.programs) + 1}", resolve=self.resolved)
         self.programs.append(program)
         return program.start()
 

@@ -75,6 +75,7 @@ class FakeSntpServer:
         self.requests: list[tuple[str, bytes]] = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((host, port))
+        self.port = self.sock.getsockname()[1]  # port 0: the one the kernel chose
         self.sock.settimeout(0.05)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fake-sntp", daemon=True)

@@ -9,21 +9,22 @@ import pytest
 
 from harness.compare import normalize_lines
 from harness.outcomes import CheckFailed, HarnessError
-from harness.sntp import FakeSntpServer, expected_ctime, random_server_time
+from harness.sntp import NTP_PORT, FakeSntpServer, expected_ctime, random_server_time
 
 HOST = "pool.ntp.org"
 
 
 def fake_ntp(lab, answer):
-    if not lab.hosts_redirected:
-        raise HarnessError(f"this sandbox cannot redirect {HOST} to the grader's fake server; "
-                           "run the check with namespaces or Docker")
     address = lab.host_address(HOST)
+    # Without a namespace of its own (the fallback) the sandbox can neither point pool.ntp.org at us
+    # nor bind port 123: any free port then, and the program's resolver is told (lab.serve_host).
+    port = NTP_PORT if lab.hosts_redirected else 0
     try:
-        server = FakeSntpServer(lab.transcript, address, random_server_time(), answer=answer)
+        server = FakeSntpServer(lab.transcript, address, random_server_time(), answer=answer, port=port)
     except OSError as exc:
-        raise HarnessError(f"the grader cannot play {HOST} here (binding UDP {address}:123: {exc}); "
+        raise HarnessError(f"the grader cannot play {HOST} here (binding UDP {address}:{port}: {exc}); "
                            "run the check with namespaces or Docker") from exc
+    lab.serve_host(HOST, server.port)
     return lab.fake(server)
 
 
