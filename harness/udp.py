@@ -203,6 +203,10 @@ class FakeUdpServer(FakeServer):
             n = len(self.requests) + 1
             answered = not self.drop(n)
             self.transcript.received(self.name, data)
+            # Recorded before the reply leaves: a client may print the reply and exit, and the check
+            # read received(), before this thread runs again (once in 4,420 runs, both cores busy).
+            with self._lock:
+                self.requests.append(Datagram(data, addr, at, answered))
             if answered:
                 reply = self.answer(data)
                 try:
@@ -214,8 +218,6 @@ class FakeUdpServer(FakeServer):
                     self.transcript.sent(self.name, reply)
             else:
                 self.transcript.note(self.name, f"dropped datagram #{n} on purpose (no reply)")
-            with self._lock:
-                self.requests.append(Datagram(data, addr, at, answered))
 
     def received(self) -> list[Datagram]:
         with self._lock:

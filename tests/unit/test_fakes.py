@@ -37,3 +37,30 @@ def test_no_row_is_closed() -> None:
 def test_split_in_keeps_every_byte() -> None:
     assert split_in(b"abcdefg", 3) == [b"abc", b"de", b"fg"]
     assert split_in(b"ab", 5) == [b"a", b"b"]
+
+
+def test_the_fake_udp_server_records_a_request_before_its_reply_leaves() -> None:
+    # A client may print the reply and exit, and the check read received(), before the fake's
+    # thread runs again: a known-good client once "sent no datagram" (1 of 4,420 runs, cores busy).
+    import socket
+
+    from harness.transcript import Transcript
+    from harness.udp import FakeUdpServer
+
+    seen_when_answering: list[int] = []
+
+    def answer(data: bytes) -> bytes:
+        seen_when_answering.append(len(server.received()))
+        return data.upper()
+
+    server = FakeUdpServer(0, Transcript(), answer=answer).start()
+    port = server.listener.getsockname()[1]
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        client.settimeout(5)
+        client.sendto(b"hello", ("127.0.0.1", port))
+        assert client.recv(100) == b"HELLO"
+        assert seen_when_answering == [1]
+    finally:
+        client.close()
+        server.stop()
