@@ -62,14 +62,57 @@ def launch(lab):
 
 
 def wait_listening(lab, program, port):
-    """Poll /proc until one of the program's sockets listens on port (CheckFailed after 2 s)."""
+    """Poll /proc until one of the program's sockets listens on port (CheckFailed after 2 s), then
+    until the program has settled (see settle): only then is what a client finds there certain."""
     if not poll(lambda: owned_listener(program, port, "tcp") or not program.running(), 2) \
             or not owned_listener(program, port, "tcp"):
         state = "had exited" if not program.running() else "was running"
         raise CheckFailed(f"The program printed port {port}, but 2 s later no socket of the program listened on "
                           f"port {port} (the program {state}). Call listen() on the bound socket and keep the "
                           "program running.")
+    if settle(program) == "exited":
+        raise CheckFailed(f"The program listened on port {port} and then exited (status {program.poll()}): "
+                          "nothing listens there any more. Keep the program running after listen(): wait in "
+                          "accept() in a loop (catch socket.timeout and try again).")
     lab.note(f"the program listens on port {port}")
+
+
+# CPU time a program may use after listen() and still be on its way out: a Python interpreter's
+# exit takes about 0.01 CPU-s. A loop that keeps calling listen() or accept() passes it and stays.
+SETTLE_CPU = 0.2
+
+
+def settle(program):
+    """'exited', 'asleep' (every thread waits: in accept(), select(), a sleep) or 'running' (SETTLE_CPU of
+    CPU time used since, still going: a loop).
+
+    Judged at once, a program that exits right after listen() was seen listening in some runs and gone
+    in others, as the kernel scheduled it (socket_modes/exits_after_print: 2 of 20 runs passed). Its next
+    move is certain once it is gone, waits, or has run far longer than an exit takes; that measure is CPU
+    time, which the machine's load does not stretch."""
+    start = observe.cpu_seconds(program.pids())
+
+    def known():
+        if not program.running():
+            return "exited"
+        pids = program.pids()
+        if asleep(pids):
+            return "asleep"
+        if observe.cpu_seconds(pids) - start >= SETTLE_CPU:
+            return "running"
+        return None
+
+    return poll(known, 5) or "running"
+
+
+def asleep(pids, looks=3, gap=0.005):
+    """Every thread sleeps in each of `looks` looks `gap` s apart (one look can catch a thread between two runs)."""
+    for i in range(looks):
+        if i:
+            time.sleep(gap)  # the gap between looks, not a wait for the program
+        if not observe.all_asleep(pids):
+            return False
+    return True
 
 
 def ports_bound_in_source(path):
