@@ -66,10 +66,12 @@ def wait_listening(lab, program, port):
     until the program has settled (see settle): only then is what a client finds there certain."""
     if not poll(lambda: owned_listener(program, port, "tcp") or not program.running(), 2) \
             or not owned_listener(program, port, "tcp"):
-        state = "had exited" if not program.running() else "was running"
+        if not program.running():
+            raise CheckFailed(f"The program printed port {port} and exited (status {program.poll()}) without being "
+                              f"seen listening there. Call listen() on the bound socket and keep the program "
+                              "running: wait in accept() in a loop.")
         raise CheckFailed(f"The program printed port {port}, but 2 s later no socket of the program listened on "
-                          f"port {port} (the program {state}). Call listen() on the bound socket and keep the "
-                          "program running.")
+                          f"port {port} (it is still running). Call listen() on the socket it bound.")
     if settle(program) == "exited":
         raise CheckFailed(f"The program listened on port {port} and then exited (status {program.poll()}): "
                           "nothing listens there any more. Keep the program running after listen(): wait in "
