@@ -7,6 +7,7 @@ same in every run, and any that changed is listed with the runs it changed in.
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -50,11 +51,20 @@ def subjects(labs: list[Lab]) -> list[Subject]:
     return out
 
 
+_RAISED = re.compile(r"^[A-Z]\w*(Error|Exception|Timeout|Crashed|Failed): ")
+
+
+def error_line(output: str) -> str:
+    """The line of an error's feedback that says what went wrong: the exception as raised (a check's
+    trouble: its summary, then the exception, then the transcript and how to try it), else the first."""
+    lines = output.strip().splitlines() or [""]
+    return next((line for line in lines if _RAISED.match(line)), lines[0])[:300]
+
+
 def judge(subject: Subject, report: Report) -> Verdict:
     if report.has_error:
         errors = [t for t in report.tests if t.outcome == "error"]
-        return Verdict(subject=subject, report=report, ok=False,
-                       why="grader error: " + errors[0].output.splitlines()[-1][:300])
+        return Verdict(subject=subject, report=report, ok=False, why="grader error: " + error_line(errors[0].output))
     if subject.fails is None:
         if report.all_passed:
             return Verdict(subject=subject, report=report, ok=True, why=f"{report.score:g}/{report.max_score:g}")
