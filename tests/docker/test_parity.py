@@ -74,7 +74,9 @@ def test_same_score_in_every_sandbox(lab: Lab, engine: None) -> None:
         expected = by_box["local"][0]
         for box, runs in by_box.items():
             if len(set(runs)) > 1:
-                problems.append(f"{label} in {box}: runs differ: {[r.score for r in runs]}")
+                moved = {check for r in runs for check, outcome in r.outcomes if dict(runs[0].outcomes).get(check) != outcome}
+                problems.append(f"{label} in {box}: runs differ: scores {[r.score for r in runs]}, outcomes of "
+                                + ", ".join(f"{c} {[dict(r.outcomes).get(c) for r in runs]}" for c in sorted(moved)))
             elif box not in exempt and runs[0] != expected:
                 problems.append(f"{label} in {box}: {runs[0].score:g} "
                                 f"({dict(runs[0].outcomes)}) but local {expected.score:g} ({dict(expected.outcomes)})")
