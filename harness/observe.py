@@ -133,6 +133,16 @@ def all_asleep(pids: list[int]) -> bool:
     return seen
 
 
+def asleep_steadily(pids: list[int], looks: int = 3, gap: float = 0.005) -> bool:
+    """all_asleep on each of `looks` looks `gap` s apart (one look can catch a thread between two runs)."""
+    for i in range(looks):
+        if i:
+            time.sleep(gap)  # poll: the gap between looks, not a wait for the program
+        if not all_asleep(pids):
+            return False
+    return True
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """CPU time (user + system) of these processes' threads, from schedstat (ns)."""
     total = 0

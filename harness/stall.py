@@ -2,8 +2,8 @@
 
 A check that waits for bytes from the server (an echo, a greeting, EOF) would
 otherwise wait out its whole budget on a program that hangs: a server that
-reads and never answers costs each check 3-6 s, one asleep in
-`time.sleep(60)` the same, nine times a run. The wait ends early only on
+reads and never answers costs each check 3-6 s, one asleep for a
+minute the same, nine times a run. The wait ends early only on
 proof, and then with the outcome it would have reached (a timeout):
 
   * nothing is on its way to the waiting client (its receive queue and the

@@ -98,7 +98,7 @@ def settle(program):
         if not program.running():
             return "exited"
         pids = program.pids()
-        if asleep(pids):
+        if observe.asleep_steadily(pids):
             return "asleep"
         if observe.cpu_seconds(pids) - start >= SETTLE_CPU:
             return "running"
@@ -106,15 +106,6 @@ def settle(program):
 
     return poll(known, 5) or "running"
 
-
-def asleep(pids, looks=3, gap=0.005):
-    """Every thread sleeps in each of `looks` looks `gap` s apart (one look can catch a thread between two runs)."""
-    for i in range(looks):
-        if i:
-            time.sleep(gap)  # the gap between looks, not a wait for the program
-        if not observe.all_asleep(pids):
-            return False
-    return True
 
 
 def ports_bound_in_source(path):
