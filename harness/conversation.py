@@ -48,8 +48,14 @@ class Conversation:
             self.sock.close()
             transcript.note(name, f"connect to {host}:{port} failed: {exc}")
             raise CheckFailed(f"{name} could not connect to {host}:{port}: {exc}") from exc
-        self.local_addr, self.local_port = self.sock.getsockname()[:2]
-        self.peer_addr = self.sock.getpeername()[0]
+        try:
+            self.local_addr, self.local_port = self.sock.getsockname()[:2]
+            self.peer_addr = self.sock.getpeername()[0]
+        except OSError as exc:  # reset between connect() and here: a listener that closed with us in its queue
+            self.sock.close()
+            transcript.note(name, f"connected to {host}:{port}, and the connection was reset at once ({exc})")
+            raise CheckFailed(f"{name} connected to {host}:{port}, but the server reset the connection at once "
+                              "(it closed its listening socket, or exited, with this client in its queue)") from exc
         transcript.note(name, f"connected from {self.local_addr}:{self.local_port} to {host}:{port}")
 
     def mine(self) -> procfs.SocketRow | None:

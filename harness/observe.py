@@ -119,8 +119,8 @@ def thread_dirs(pids: list[int]) -> Iterator[str]:
 
 
 def all_asleep(pids: list[int]) -> bool:
-    """Every thread of these processes sleeps (state S in its /proc stat, world-readable): none is
-    running or about to run. False when there is no thread to see."""
+    """Every thread of these processes sleeps (state S in its /proc stat, world-readable) or is dead
+    (an unreaped child): none is running or about to run. False when there is no thread to see."""
     seen = False
     for base in thread_dirs(pids):
         try:
@@ -128,7 +128,7 @@ def all_asleep(pids: list[int]) -> bool:
         except OSError:
             continue  # gone meanwhile
         seen = True
-        if raw[raw.rfind(b")") + 2:raw.rfind(b")") + 3] != b"S":
+        if raw[raw.rfind(b")") + 2:raw.rfind(b")") + 3] not in (b"S", b"Z", b"X"):  # a dead thread runs no more
             return False
     return seen
 

@@ -10,15 +10,15 @@ import ast
 import ipaddress
 import os
 import re
-import socket
 import struct
 import time
 from pathlib import Path
 
 import pytest
 
-from harness import observe, procfs
+from harness import observe
 from harness.outcomes import CheckFailed, CheckTimeout, ProgramCrashed
+from harness.probes.server import settle
 from harness.readiness import owned_listener
 from harness.waiting import poll
 
@@ -63,7 +63,8 @@ def launch(lab):
 
 def wait_listening(lab, program, port):
     """Poll /proc until one of the program's sockets listens on port (CheckFailed after 2 s), then
-    until the program has settled (see settle): only then is what a client finds there certain."""
+    until the program has settled (harness.probes.server.settle): only then is what a client finds there
+    certain. Judged at once, exits_after_print passed 2 of 20 runs, as the kernel scheduled its exit."""
     if not poll(lambda: owned_listener(program, port, "tcp") or not program.running(), 2) \
             or not owned_listener(program, port, "tcp"):
         if not program.running():
@@ -77,35 +78,6 @@ def wait_listening(lab, program, port):
                           "nothing listens there any more. Keep the program running after listen(): wait in "
                           "accept() in a loop (catch socket.timeout and try again).")
     lab.note(f"the program listens on port {port}")
-
-
-# CPU time a program may use after listen() and still be on its way out: a Python interpreter's
-# exit takes about 0.01 CPU-s. A loop that keeps calling listen() or accept() passes it and stays.
-SETTLE_CPU = 0.2
-
-
-def settle(program):
-    """'exited', 'asleep' (every thread waits: in accept(), select(), a sleep) or 'running' (SETTLE_CPU of
-    CPU time used since, still going: a loop).
-
-    Judged at once, a program that exits right after listen() was seen listening in some runs and gone
-    in others, as the kernel scheduled it (socket_modes/exits_after_print: 2 of 20 runs passed). Its next
-    move is certain once it is gone, waits, or has run far longer than an exit takes; that measure is CPU
-    time, which the machine's load does not stretch."""
-    start = observe.cpu_seconds(program.pids())
-
-    def known():
-        if not program.running():
-            return "exited"
-        pids = program.pids()
-        if observe.asleep_steadily(pids):
-            return "asleep"
-        if observe.cpu_seconds(pids) - start >= SETTLE_CPU:
-            return "running"
-        return None
-
-    return poll(known, 5) or "running"
-
 
 
 def ports_bound_in_source(path):

@@ -104,6 +104,34 @@ def wait_settled(program: StudentProgram, timeout: float = 1.0) -> bool:
     return bool(poll(streak(lambda: settled(program), 3), timeout))
 
 
+# CPU time a program may use after an event and still be on its way to exit or to wait: a Python
+# interpreter's exit (a traceback printed, sockets closed) takes about 0.01 CPU-s. A loop passes it.
+SETTLE_CPU = 0.2
+
+
+def settle(program: StudentProgram, timeout: float = 5.0) -> str:
+    """'exited', 'asleep' (every thread waits: in accept(), select(), a receive, a sleep) or 'running'
+    (SETTLE_CPU of CPU time used since, still going: a loop; also at the timeout).
+
+    What a program does next after an event (it listened; a client reset) is certain once it is gone,
+    waits, or has run far longer than an exit takes. Judged at once, a program on its way out was seen
+    alive in some runs and gone in others, as the kernel scheduled it. The measure is CPU time, which
+    the machine's load does not stretch; the timeout only bounds a program starved of the CPU."""
+    start = observe.cpu_seconds(program.pids())
+
+    def known() -> str | None:
+        if not program.running():
+            return "exited"
+        pids = program.pids()
+        if observe.asleep_steadily(pids):
+            return "asleep"
+        if observe.cpu_seconds(pids) - start >= SETTLE_CPU:
+            return "running"
+        return None
+
+    return poll(known, timeout) or "running"
+
+
 def streak(predicate: Callable[[], bool], needed: int) -> Callable[[], bool]:
     """A predicate that holds once `predicate` held on `needed` consecutive calls."""
     count = 0
