@@ -56,29 +56,40 @@ def docker_cpu_s() -> float | None:
     return None
 
 
+def machine_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (every core, /proc/stat): on an otherwise idle machine,
+    what a command cost with everything it set in motion that is no child of ours (the container
+    engine's daemons, its per-container fuse-overlayfs, the kernel's softirqs)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(slots=True)
 class Took:
     seconds: float
     cpu_s: float  # our process tree
     docker_cpu_s: float | None  # every container of the engine meanwhile
+    machine_cpu_s: float  # the whole machine meanwhile (machine_cpu_s)
     load: tuple[float, float]  # 1-minute load average before and after
     proc: subprocess.CompletedProcess[str]
 
     def row(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 1), "cpu_s": round(self.cpu_s, 1),
                 "docker_cpu_s": None if self.docker_cpu_s is None else round(self.docker_cpu_s, 1),
+                "machine_cpu_s": round(self.machine_cpu_s, 1),
                 "load_before": self.load[0], "load_after": self.load[1]}
 
 
 def measured(argv: list[str], **kw: Any) -> Took:
     """Run argv to its end: wall time, CPU time of its tree and of Docker's containers, load before and after."""
-    before, docker_before = resource.getrusage(resource.RUSAGE_CHILDREN), docker_cpu_s()
+    before, docker_before, machine_before = resource.getrusage(resource.RUSAGE_CHILDREN), docker_cpu_s(), machine_cpu_s()
     load_before = round(os.getloadavg()[0], 1)
     took, proc = timed(argv, **kw)
-    after, docker_after = resource.getrusage(resource.RUSAGE_CHILDREN), docker_cpu_s()
+    after, docker_after, machine_after = resource.getrusage(resource.RUSAGE_CHILDREN), docker_cpu_s(), machine_cpu_s()
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     docker = None if docker_before is None or docker_after is None else docker_after - docker_before
-    return Took(took, cpu, docker, (load_before, round(os.getloadavg()[0], 1)), proc)
+    return Took(took, cpu, docker, machine_after - machine_before, (load_before, round(os.getloadavg()[0], 1)), proc)
 
 
 def verdicts_of(out: Path, lab: str) -> dict[str, str]:

@@ -53,22 +53,26 @@ def versus(sec: dict[str, Any]) -> list[str]:
            "unsandboxed) and then by `grader grade` at its default `--jobs` on each backend, in the same run. "
            "A verdict is wrong when a correct submission does not get full marks or a wrong one does. "
            "CPU: the grader's process tree, plus (Docker) every container of the engine meanwhile, an upper "
-           "bound when other sessions use Docker too. The CPU floor is that CPU time over the "
+           "bound when other sessions use Docker too. Machine CPU: every core's busy time meanwhile (/proc/stat), "
+           "which adds what no child of the grader's accounts for, such as the container engine's daemons and "
+           "the per-container fuse-overlayfs; it is the truth only on an otherwise idle machine (see load). "
+           "The CPU floor is the grader's CPU time over the "
            f"{sec['cores']} cores: no schedule of these checks on this machine can be faster. Load: the 1-minute "
            "load average before and after each command.", "",
-           "| class | who | backend | jobs | time (s) | naive / this | wrong verdicts | CPU (s) | CPU / submission (s) "
-           "| CPU floor (s) | load |",
-           "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+           "| class | who | backend | jobs | time (s) | naive / this | wrong verdicts | CPU (s) | machine CPU (s) "
+           "| CPU / submission (s) | CPU floor (s) | load |",
+           "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for row in sec["sizes"]:
         size, base = row["class"]["size"], row["naive"]
         out.append(f"| {size} | naive script | none | 1 | {base['seconds']} | 1 | {base['wrong_verdicts']} "
                    f"({base['passed_but_wrong']} wrong passed, {base['failed_but_correct']} correct failed) | "
-                   f"{base['cpu_s']} | {round(base['cpu_s'] / size, 3)} | – | "
+                   f"{base['cpu_s']} | {base.get('machine_cpu_s', '–')} | {round(base['cpu_s'] / size, 3)} | – | "
                    f"{base['load_before']} → {base['load_after']} |")
         for g in row["grader"]:
             cpu = round(g["cpu_s"] + (g["docker_cpu_s"] or 0), 1)
             out.append(f"| {size} | `grader grade` | {g['backend']} | {g['jobs']} | {g['seconds']} | "
-                       f"**{g['ratio']:.2f}×** | {g['wrong_verdicts']} | {cpu} | {g['cpu_per_submission_s']} | "
+                       f"**{g['ratio']:.2f}×** | {g['wrong_verdicts']} | {cpu} | {g.get('machine_cpu_s', '–')} | "
+                       f"{g['cpu_per_submission_s']} | "
                        f"{g['cpu_floor_s']} | {g['load_before']} → {g['load_after']} |")
     for row in sec["sizes"]:
         out += ["", f"Class of {row['class']['size']}: {_class_text(row['class'])}."]
