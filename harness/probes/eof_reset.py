@@ -116,8 +116,9 @@ BUSY_CPU = 0.05
 
 
 def _poll_while_busy(program: StudentProgram, decided: Callable[[], object], quiet: float, cap: float) -> object:
-    """poll(decided, quiet), again for as long as the program computed through the last window (BUSY_CPU),
-    up to `cap` s in all.
+    """poll(decided, quiet), again for as long as the program was busy through the last window, up to
+    `cap` s in all. Busy: it computed (BUSY_CPU), or some thread of it is still runnable, waiting for a
+    core (on a starved machine a computing program gets less than BUSY_CPU of a window).
 
     Formerly a fixed 2 s: a server that hashed its log for longer before it closed client A, as under
     load, was taken for one that had closed A by itself (a Docker selftest run then ended in a grader
@@ -126,8 +127,10 @@ def _poll_while_busy(program: StudentProgram, decided: Callable[[], object], qui
     while True:
         before = observe.cpu_seconds(program.pids())
         state = poll(decided, min(quiet, deadline.remaining()))
-        if state or deadline.expired() or not program.running() \
-                or observe.cpu_seconds(program.pids()) - before < BUSY_CPU:
+        if state or deadline.expired() or not program.running():
+            return state
+        pids = program.pids()
+        if observe.cpu_seconds(pids) - before < BUSY_CPU and observe.asleep_steadily(pids):
             return state
 
 

@@ -34,12 +34,14 @@ class Program:
         self.proc.wait()
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(120)
 def test_a_computing_program_is_waited_for_past_the_quiet_window() -> None:
-    program = Program("import time\nend = time.monotonic() + 2.5\nwhile time.monotonic() < end: pass")
+    # 2.5 s of CPU time, not of the clock: on a busy machine it then computes through every window however
+    # little of a core it gets (and is runnable meanwhile), as a server hashing its log does.
+    program = Program("import time\nwhile time.process_time() < 2.5: pass")
     try:
         started = time.monotonic()
-        state = _poll_while_busy(program, lambda: not program.running() or None, quiet=1.0, cap=30.0)  # type: ignore[arg-type]
+        state = _poll_while_busy(program, lambda: not program.running() or None, quiet=1.0, cap=90.0)  # type: ignore[arg-type]
         assert state is True and time.monotonic() - started >= 2.4
     finally:
         program.close()
