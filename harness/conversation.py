@@ -28,11 +28,13 @@ HOST = "127.0.0.1"
 class Conversation:
     def __init__(self, port: int, transcript: Transcript, name: str = "client",
                  host: str = HOST, timeout: float = 3.0, nodelay: bool = True,
-                 rcvbuf: int | None = None, source: str | None = None) -> None:
+                 rcvbuf: int | None = None, source: str | None = None, sndbuf: int | None = None) -> None:
         self.port, self.name, self.transcript, self.timeout = port, name, transcript, timeout
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf is not None:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if sndbuf is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         if source is not None:
             self.sock.bind((source, 0))
         if nodelay:

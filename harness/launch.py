@@ -64,6 +64,7 @@ def student_python() -> str:
 #: Third-party modules a handout tells students to import (labs.md: ntp_time uses ntplib): the
 #: only packages in the student's virtualenv, copied read-only.
 STUDENT_MODULES = ("ntplib",)
+SHIM_MODULE = "_socklab_student_shim"  # harness/student_shim.py, imported at every start of the student's Python
 _env: list[str] = []
 
 
@@ -99,7 +100,11 @@ def student_env(parent: str | None = None) -> str:
             spec = importlib.util.find_spec(name)
             if spec is not None and spec.origin and spec.origin.endswith(".py"):
                 shutil.copy(spec.origin, site)
-        shutil.copy(os.path.join(HARNESS_ROOT, "harness", "resolve_shim.py"), os.path.join(site, "sitecustomize.py"))
+        # A .pth line, not sitecustomize.py: Debian's Python (the Docker image's, Gradescope's) has a
+        # sitecustomize of its own in the standard library, which comes first on sys.path and hid ours.
+        shutil.copy(os.path.join(HARNESS_ROOT, "harness", "student_shim.py"), os.path.join(site, f"{SHIM_MODULE}.py"))
+        with open(os.path.join(site, "socklab-grader-shim.pth"), "w") as pth:
+            pth.write(f"import {SHIM_MODULE}\n")
         folders = [os.path.join(folder, "lib", f"python{version}"), os.path.join(folder, "lib"),
                    os.path.join(folder, "bin"), folder]
         for path in [site, *folders]:
@@ -116,7 +121,8 @@ def student_env(parent: str | None = None) -> str:
     return _env[0]
 
 
-RESOLVE_VAR = "GRADER_RESOLVE"  # read by harness.resolve_shim in the student's interpreter
+RESOLVE_VAR = "GRADER_RESOLVE"  # read by harness.student_shim in the student's interpreter
+BUFFERS_VAR = "GRADER_TCP_BUFFERS"  # likewise
 SPAWNER_VAR = "GRADER_SPAWNER"  # "0": one interpreter per trampoline, as before the fork server (for comparison)
 
 
@@ -153,9 +159,11 @@ class StudentProgram:
     def __init__(self, *, file: str, args: list[str], cwd: Path, out_dir: Path,
                  containment: Containment, transcript: Transcript,
                  stdin: bytes | Path | None = None, label: str = "program",
-                 resolve: dict[str, tuple[str, int]] | None = None) -> None:
+                 resolve: dict[str, tuple[str, int]] | None = None,
+                 tcp_buffers: dict[str, int] | None = None) -> None:
         self.file, self.args, self.cwd = file, list(args), cwd
-        self.resolve = dict(resolve or {})  # host name -> where it is served (harness.resolve_shim)
+        self.resolve = dict(resolve or {})  # host name -> where it is served (harness.student_shim)
+        self.tcp_buffers = dict(tcp_buffers or {})  # "sndbuf"/"rcvbuf" -> fixed size (harness.student_shim)
         self.containment = containment
         self.transcript = transcript
         self.label = label
@@ -193,6 +201,8 @@ class StudentProgram:
         }
         if self.resolve:
             env[RESOLVE_VAR] = ",".join(f"{name}={ip}:{port}" for name, (ip, port) in self.resolve.items())
+        if self.tcp_buffers:
+            env[BUFFERS_VAR] = ",".join(f"{name}={size}" for name, size in self.tcp_buffers.items())
         spec = {
             "mode": self.containment.mode,
             "uid": self.containment.uid,

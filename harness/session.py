@@ -41,6 +41,9 @@ from harness.outcomes import CheckFailed, CheckTimeout, HarnessError, ProgramCra
 from harness.readiness import BUDGET, wait_until_listening
 from harness.transcript import Transcript
 
+# The buffer sysctls set_sysctl can stand in for, and which buffer each caps.
+_BUFFER_SYSCTLS = {"net.ipv4.tcp_wmem": "sndbuf", "net.ipv4.tcp_rmem": "rcvbuf"}
+
 
 class LabSession:
     def __init__(self, spec: LabSpec, *, submission: Path, out_dir: Path,
@@ -53,6 +56,7 @@ class LabSession:
         self.isolated = isolated  # own network namespace: sysctls may be set
         self.hosts_redirected = True  # the lab's `hosts:` names lead to our fake servers
         self.resolved: dict[str, tuple[str, int]] = {}  # else: names the program's resolver is told (serve_host)
+        self.tcp_buffers: dict[str, int] = {}  # buffer sysctls stood in for by fixed sizes (set_sysctl emulate=True)
         self.transcript = Transcript()
         self.programs: list[StudentProgram] = []
         self.servers: set[int] = set()  # ids of programs started as servers
@@ -114,7 +118,7 @@ class LabSession:
 
     def serve_host(self, name: str, port: int) -> None:
         """A fake server plays `name` on (host_address(name), port): where /etc/hosts could not be
-        pointed at it, the programs started from now on resolve `name` there (harness.resolve_shim)."""
+        pointed at it, the programs started from now on resolve `name` there (harness.student_shim)."""
         if self.hosts_redirected:
             return
         self.resolved[name] = (self.host_address(name), port)
@@ -128,7 +132,8 @@ class LabSession:
         program = StudentProgram(
             file=file or self.spec.file, args=list(args), cwd=self.submission, out_dir=self.out_dir,
             containment=self.containment, transcript=self.transcript, stdin=stdin,
-            label="program" if not self.programs else f"program #{len(self.programs) + 1}", resolve=self.resolved)
+            label="program" if not self.programs else f"program #{len(self.programs) + 1}", resolve=self.resolved,
+            tcp_buffers=self.tcp_buffers)
         self.programs.append(program)
         return program.start()
 
@@ -208,6 +213,10 @@ class LabSession:
     # ---- the harness's side ------------------------------------------------
     def connect(self, name: str = "client", port: int | None = None, **kw: Any) -> Conversation:
         """A scripted TCP client to the lab's port (harness.conversation), aborted at teardown."""
+        if "rcvbuf" in self.tcp_buffers:
+            kw.setdefault("rcvbuf", self.tcp_buffers["rcvbuf"] // 2)  # as the program's sockets (set_sysctl)
+        if "sndbuf" in self.tcp_buffers:
+            kw.setdefault("sndbuf", self.tcp_buffers["sndbuf"] // 2)
         return self.adopt(Conversation(port or self.port, self.transcript, name=name, **kw))
 
     def adopt(self, connection: Conversation) -> Conversation:
@@ -245,11 +254,24 @@ class LabSession:
             raise HarnessError("the check started no fake server yet")
         return self.fakes[-1]
 
-    def set_sysctl(self, name: str, value: str) -> bool:
+    def set_sysctl(self, name: str, value: str, *, emulate: bool = False) -> bool:
         """Only inside a private network namespace, or if the sandbox preset it (Docker's
-        sysctls=, from assignment.yml `sysctls:`); False (and a note) elsewhere."""
+        sysctls=, from assignment.yml `sysctls:`); False (and a note) elsewhere.
+
+        emulate: where a TCP buffer sysctl (net.ipv4.tcp_wmem / tcp_rmem) cannot be set, the
+        programs started from now on and this check's lab.connect() clients get fixed buffers of
+        its maximum instead (harness.student_shim), and this returns True. For checks that need
+        full buffers (a certain partial send), not ones that read the default back (buffer_size)."""
         self.sysctls[name] = value
         ok = " ".join((netns.get_sysctl(name) or "").split()) == " ".join(value.split()) or (self.isolated and netns.set_sysctl(name, value))
+        kind = _BUFFER_SYSCTLS.get(name) if emulate and not ok else None
+        if kind is not None:
+            self.tcp_buffers[kind] = int(value.split()[-1])
+            self.transcript.note("harness", f"sysctl {name}={value}: not available here; instead every TCP socket "
+                                            f"of the program and of the harness gets a fixed {kind} "
+                                            f"({'SO_SNDBUF' if kind == 'sndbuf' else 'SO_RCVBUF'}) of "
+                                            f"{self.tcp_buffers[kind]} bytes, its maximum")
+            return True
         self.transcript.note("harness", f"sysctl {name}={value}: {'set' if ok else 'not available here'}")
         return ok
 

@@ -14,6 +14,14 @@ from harness import probes
 SELECT_ADVICE = ("A select() server waits in select() for all its sockets at once, and only calls recv() or send() "
                  "on a socket that select() reported ready, with every socket in non-blocking mode.")
 
+
+@pytest.fixture(autouse=True)
+def small_buffers(lab):
+    """Every check meets the small TCP buffers of assignment.yml's sysctls (so a partial send() is certain),
+    in the sandboxes that have no network namespace of their own too."""
+    probes.small_kernel_buffers(lab)
+
+
 # ---- the echo protocol (as in tcp_echo) ---------------------------------------------
 
 

@@ -53,6 +53,7 @@ from harness.probes.eof_reset import (
     shutdown_flush,
     shutdown_flush_backlogged,
     slow_reader,
+    small_kernel_buffers,
     survives_reset,
 )
 from harness.probes.observers import descriptors_return, no_zombies, parent_closes, single_thread_census, threads_end
@@ -64,5 +65,5 @@ __all__ = [
     "echo_bytewise", "echo_large", "echo_no_newline", "echo_several", "echo_short", "idle_client",
     "many_clients", "no_zombies", "parent_closes", "quiet_connect", "send_count_used", "server_closes",
     "server_pid", "shutdown_flush", "shutdown_flush_backlogged", "single_thread_census", "slow_reader",
-    "start_server", "survives_reset", "threads_end",
+    "small_kernel_buffers", "start_server", "survives_reset", "threads_end",
 ]

@@ -188,9 +188,11 @@ def server_closes(lab: LabSession, name: str = "client", timeout: float = 3.0) -
 
 
 def small_kernel_buffers(lab: LabSession) -> None:
-    """Before the server starts: cap TCP buffer autotuning in this check's network namespace."""
-    lab.set_sysctl("net.ipv4.tcp_wmem", SMALL_WMEM)
-    lab.set_sysctl("net.ipv4.tcp_rmem", SMALL_RMEM)
+    """Before the server starts: cap TCP buffer autotuning in this check's network namespace; where
+    there is none of its own, every TCP socket of the check gets buffers fixed at those caps instead
+    (LabSession.set_sysctl emulate=True): the same full buffers, so the same verdicts, everywhere."""
+    lab.set_sysctl("net.ipv4.tcp_wmem", SMALL_WMEM, emulate=True)
+    lab.set_sysctl("net.ipv4.tcp_rmem", SMALL_RMEM, emulate=True)
 
 
 def shutdown_flush_backlogged(lab: LabSession, size: int = 1 << 20) -> None:
