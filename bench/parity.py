@@ -63,12 +63,15 @@ class Run:
 
     score: float
     outcomes: tuple[tuple[str, str], ...]
+    errors: tuple[str, ...] = field(default=(), compare=False)  # what each `error` check said, to find the cause
 
     @classmethod
     def from_document(cls, doc: dict) -> Run:
         tests = doc.get("tests") or []
-        return cls(float(doc.get("score", 0)),
-                   tuple((t["name"], (t.get("extra_data") or {}).get("outcome", t.get("status", "?"))) for t in tests))
+        outcomes = tuple((t["name"], (t.get("extra_data") or {}).get("outcome", t.get("status", "?"))) for t in tests)
+        errors = tuple(f"{t['name']}: {str(t.get('output', ''))[-1500:]}" for t, (_, outcome) in zip(tests, outcomes, strict=True)
+                       if outcome == "error")
+        return cls(float(doc.get("score", 0)), outcomes, errors)
 
 
 @dataclass(slots=True)
@@ -113,7 +116,8 @@ def _describe_runs(runs: list[Run], usual: Run) -> str:
     parts = []
     for i, run in enumerate(runs, 1):
         diff = [f"{name}={outcome}" for name, outcome in run.outcomes if (name, outcome) not in usual.outcomes]
-        parts.append(f"round {i} {run.score:g}" + (f" ({', '.join(diff)})" if diff else ""))
+        parts.append(f"round {i} {run.score:g}" + (f" ({', '.join(diff)})" if diff else "")
+                     + "".join(f"\n  error in {text}" for text in run.errors))
     return ", ".join(parts)
 
 
@@ -150,14 +154,14 @@ def fallback_worker(labs: list[Lab], repeat: int) -> None:
 
     netns.enter_private_namespaces()  # the fallback's loopback, not the machine's
     run_backend(LocalBackend(isolate="no"), labs, repeat,
-                lambda label, n, run: print(MARK + json.dumps([label, n, run.score, run.outcomes]), flush=True))
+                lambda label, n, run: print(MARK + json.dumps([label, n, run.score, run.outcomes, run.errors]), flush=True))
 
 
 def _parse_marked(text: str, emit: Callable[[str, int, Run], None]) -> None:
     for line in text.splitlines():
         if line.startswith(MARK):
-            label, n, score, outcomes = json.loads(line[len(MARK):])
-            emit(label, int(n), Run(float(score), tuple((a, b) for a, b in outcomes)))
+            label, n, score, outcomes, errors = json.loads(line[len(MARK):])
+            emit(label, int(n), Run(float(score), tuple((a, b) for a, b in outcomes), tuple(errors)))
 
 
 def _env() -> dict[str, str]:

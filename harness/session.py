@@ -29,8 +29,9 @@ everything down at the end, in the order that leaves no socket state behind
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness import leftovers, netns, never_ready, procfs, stall
 from harness.conversation import Conversation
@@ -56,7 +57,7 @@ class LabSession:
         self.isolated = isolated  # own network namespace: sysctls may be set
         self.hosts_redirected = True  # the lab's `hosts:` names lead to our fake servers
         self.resolved: dict[str, tuple[str, int]] = {}  # else: names the program's resolver is told (serve_host)
-        self.tcp_buffers: dict[str, int] = {}  # buffer sysctls stood in for by fixed sizes (set_sysctl emulate=True)
+        self.tcp_buffers: dict[str, int] = {}  # buffer sysctls stood in for by fixed sizes (set_sysctl's emulate)
         self.transcript = Transcript()
         self.programs: list[StudentProgram] = []
         self.servers: set[int] = set()  # ids of programs started as servers
@@ -254,26 +255,36 @@ class LabSession:
             raise HarnessError("the check started no fake server yet")
         return self.fakes[-1]
 
-    def set_sysctl(self, name: str, value: str, *, emulate: bool = False) -> bool:
+    def set_sysctl(self, name: str, value: str, *, emulate: Literal["max", "default"] | None = None) -> bool:
         """Only inside a private network namespace, or if the sandbox preset it (Docker's
         sysctls=, from assignment.yml `sysctls:`); False (and a note) elsewhere.
 
         emulate: where a TCP buffer sysctl (net.ipv4.tcp_wmem / tcp_rmem) cannot be set, the
-        programs started from now on and this check's lab.connect() clients get fixed buffers of
-        its maximum instead (harness.student_shim), and this returns True. For checks that need
-        full buffers (a certain partial send), not ones that read the default back (buffer_size)."""
+        programs started from now on (harness.student_shim), this check's lab.connect() clients
+        and lab.tcp_socket() get buffers fixed at one of its values instead, and this returns True:
+        "max" where a check needs full buffers (a certain partial send; autotuning reaches the max
+        within the first round trip on loopback), "default" where it reads a fresh socket's size
+        back (buffer_size)."""
         self.sysctls[name] = value
         ok = " ".join((netns.get_sysctl(name) or "").split()) == " ".join(value.split()) or (self.isolated and netns.set_sysctl(name, value))
         kind = _BUFFER_SYSCTLS.get(name) if emulate and not ok else None
         if kind is not None:
-            self.tcp_buffers[kind] = int(value.split()[-1])
+            self.tcp_buffers[kind] = int(value.split()[2 if emulate == "max" else 1])
             self.transcript.note("harness", f"sysctl {name}={value}: not available here; instead every TCP socket "
                                             f"of the program and of the harness gets a fixed {kind} "
                                             f"({'SO_SNDBUF' if kind == 'sndbuf' else 'SO_RCVBUF'}) of "
-                                            f"{self.tcp_buffers[kind]} bytes, its maximum")
+                                            f"{self.tcp_buffers[kind]} bytes, its {emulate}")
             return True
         self.transcript.note("harness", f"sysctl {name}={value}: {'set' if ok else 'not available here'}")
         return ok
+
+    def tcp_socket(self) -> socket.socket:
+        """A fresh TCP socket of the harness's, with the buffer sizes the program's sockets start with
+        (set_sysctl's emulate), to ask the kernel what the program will see."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        for kind, size in self.tcp_buffers.items():
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF if kind == "sndbuf" else socket.SO_RCVBUF, size // 2)
+        return sock
 
     def note(self, text: str) -> None:
         """A line of the check's transcript ("What happened:" in the feedback)."""

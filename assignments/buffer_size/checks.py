@@ -5,7 +5,6 @@ in the same network namespace as the program, by doing the same socket calls
 (the values depend on the system: Linux reports twice what was set).
 """
 
-import ast
 import re
 import socket
 
@@ -14,32 +13,25 @@ import pytest
 from harness.outcomes import CheckFailed
 
 SEND_BUF_SIZE = RECV_BUF_SIZE = 4096
+SYSTEM_WMEM = "4096 24576 4194304"  # assignment.yml `sysctls:`: a default no kernel ships, so nothing hard-coded matches
 
 
-def expected_sizes():
+@pytest.fixture(autouse=True)
+def system_default(lab):
+    """Every check runs where a fresh TCP socket's send buffer is 24576 bytes (SYSTEM_WMEM); without a
+    network namespace of its own, the program's sockets start with that size instead (harness.student_shim)."""
+    lab.set_sysctl("net.ipv4.tcp_wmem", SYSTEM_WMEM, emulate="default")
+
+
+def expected_sizes(lab):
     """(before, after): what the handout's calls report here, done by the harness itself."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with lab.tcp_socket() as sock:
         before = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUF_SIZE)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUF_SIZE)
         after = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
     return before, after
-
-
-def calls_getsockopt(path):
-    """Does the program's source call getsockopt() anywhere (s.getsockopt(...) or getsockopt(...))?"""
-    try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            f = node.func
-            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-            if name == "getsockopt":
-                return True
-    return False
 
 
 def printed_size(program, label):
@@ -67,7 +59,7 @@ def compare(label, printed, expected, meaning):
 @pytest.mark.budget(10)
 def test_before_value(lab):
     """The [Before] line shows the send buffer size (SO_SNDBUF) of a fresh TCP socket."""
-    before, _after = expected_sizes()
+    before, _after = expected_sizes(lab)
     program = lab.run(timeout=5)
     compare("Before", printed_size(program, "Before"), before,
             "getsockopt(SOL_SOCKET, SO_SNDBUF) of a fresh TCP socket, before any setsockopt.")
@@ -77,7 +69,7 @@ def test_before_value(lab):
 @pytest.mark.budget(10)
 def test_after_value(lab):
     """The [After] line shows SO_SNDBUF read back after setting SO_SNDBUF and SO_RCVBUF to 4096."""
-    _before, after = expected_sizes()
+    _before, after = expected_sizes(lab)
     program = lab.run(timeout=5)
     compare("After", printed_size(program, "After"), after,
             f"read SO_SNDBUF back with getsockopt after setting it to {SEND_BUF_SIZE} "
@@ -88,16 +80,8 @@ def test_after_value(lab):
 @pytest.mark.budget(10)
 def test_follows_system_default(lab):
     """On a system with another default send buffer size, the [Before] line shows that one (nothing hard-coded)."""
-    if lab.set_sysctl("net.ipv4.tcp_wmem", "4096 24576 4194304"):
-        lab.note("the default send buffer size of a TCP socket is now 24576 (net.ipv4.tcp_wmem)")
-    elif not calls_getsockopt(lab.source_path()):
-        raise CheckFailed(
-            "This sandbox cannot change the system's default buffer size, so the source was read instead: "
-            f"{lab.file} never calls getsockopt(), so the numbers it prints cannot come from the socket.")
-    else:
-        lab.note("this sandbox cannot change net.ipv4.tcp_wmem: the source calls getsockopt(); "
-                 "comparing with this system's default")
-    before, _after = expected_sizes()
+    before, _after = expected_sizes(lab)
+    lab.note(f"a fresh TCP socket's send buffer is {before} bytes here, not the usual 16384 (net.ipv4.tcp_wmem)")
     program = lab.run(timeout=5)
     compare("Before", printed_size(program, "Before"), before,
             "the size this system gives a fresh TCP socket; ask the socket, do not print a number seen elsewhere.")

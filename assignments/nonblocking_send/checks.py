@@ -45,7 +45,7 @@ top -p $(pgrep -f nonblocking_client.py)              # %CPU should be 0, not 10
 def reader(lab):
     """The harness's server on port 1234, in a namespace with small send buffers."""
     # Without a network namespace of its own, the client's sockets get that cap as a fixed size instead.
-    lab.set_sysctl("net.ipv4.tcp_wmem", SMALL_TCP_WMEM, emulate=True)
+    lab.set_sysctl("net.ipv4.tcp_wmem", SMALL_TCP_WMEM, emulate="max")
     server = SlowReader(lab.port, lab.transcript)
     try:
         yield server

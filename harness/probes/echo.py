@@ -77,7 +77,8 @@ def echo_large(lab: LabSession, size: int = 1 << 20, seed: int = 9000) -> None:
                   f"their way back, so it had to keep {held[0] - held[1]} bytes itself and send them as the socket "
                   "took them. send() may take only part of what it is given: it returns how many bytes it sent, "
                   "and the rest must stay queued.")
-    transfer.judge(what=f"The echo of {size} bytes", eof=False, on_mismatch=advice)
+    transfer.judge(what=f"The echo of {size} bytes", eof=False, on_mismatch=advice,
+                   owed=bool(held and held[0] == size and held[0] > held[1]))
 
 
 def _queues(lab: LabSession, client: Conversation) -> tuple[int, int, int, int] | None:

@@ -190,9 +190,9 @@ def server_closes(lab: LabSession, name: str = "client", timeout: float = 3.0) -
 def small_kernel_buffers(lab: LabSession) -> None:
     """Before the server starts: cap TCP buffer autotuning in this check's network namespace; where
     there is none of its own, every TCP socket of the check gets buffers fixed at those caps instead
-    (LabSession.set_sysctl emulate=True): the same full buffers, so the same verdicts, everywhere."""
-    lab.set_sysctl("net.ipv4.tcp_wmem", SMALL_WMEM, emulate=True)
-    lab.set_sysctl("net.ipv4.tcp_rmem", SMALL_RMEM, emulate=True)
+    (LabSession.set_sysctl emulate="max"): the same full buffers, so the same verdicts, everywhere."""
+    lab.set_sysctl("net.ipv4.tcp_wmem", SMALL_WMEM, emulate="max")
+    lab.set_sysctl("net.ipv4.tcp_rmem", SMALL_RMEM, emulate="max")
 
 
 def shutdown_flush_backlogged(lab: LabSession, size: int = 1 << 20) -> None:
