@@ -62,6 +62,9 @@ def echo_large(lab: LabSession, size: int = 1 << 20, seed: int = 9000) -> None:
     it is more than a socket can take at once, so a send() of it is certainly
     partial. Only then does the client read. A blocking server, stopped in
     sendall() until we read, is just as still: it resumes as we read.
+    The lost bytes show as a gap or as a short tail as reads and partial
+    sends happened to interleave: an echo that came back in part is `failed`
+    either way (short_fails), so the outcome does not move with the load.
     """
     lab.hint = by_hand.echo_large(lab)
     payload = random.Random(seed).randbytes(size)
@@ -77,8 +80,7 @@ def echo_large(lab: LabSession, size: int = 1 << 20, seed: int = 9000) -> None:
                   f"their way back, so it had to keep {held[0] - held[1]} bytes itself and send them as the socket "
                   "took them. send() may take only part of what it is given: it returns how many bytes it sent, "
                   "and the rest must stay queued.")
-    transfer.judge(what=f"The echo of {size} bytes", eof=False, on_mismatch=advice,
-                   owed=bool(held and held[0] == size and held[0] > held[1]))
+    transfer.judge(what=f"The echo of {size} bytes", eof=False, on_mismatch=advice, short_fails=True)
 
 
 def _queues(lab: LabSession, client: Conversation) -> tuple[int, int, int, int] | None:

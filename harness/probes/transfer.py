@@ -151,14 +151,16 @@ class Transfer:
             self.eof = True
             self.client.transcript.note(self.client.name, f"received {len(self.received)} bytes in all, then end of stream")
 
-    def judge(self, what: str, eof: bool, on_mismatch: str = "", on_early_eof: str = "", owed: bool = False) -> None:
+    def judge(self, what: str, eof: bool, on_mismatch: str = "", on_early_eof: str = "",
+              short_fails: bool = False) -> None:
         """CheckFailed/CheckTimeout unless every byte came back in order (and EOF, if asked).
 
         on_mismatch / on_early_eof: advice added when bytes differ / the server closed too early.
-        owed: /proc proved the server had read every byte and held the rest itself: an echo that then
-        stops short is lost (`failed`, with on_mismatch's advice), not slow. Whether the loss shows as a
-        gap or as a short tail depends on how the server's reads and partial sends interleaved (the
-        buffer sizes of the sandbox), so both get the same outcome.
+        short_fails: an echo that came back in part and then stopped is `failed` (with on_mismatch's
+        advice), not `timeout`: the server was serving this client and lost or kept the rest. For a move
+        where the same lost bytes show as a gap (`failed`) or as a short tail, as the server's reads and
+        partial sends happened to interleave (the machine's load, the sandbox's buffers): one outcome
+        for both. Nothing at all back is still `timeout`.
         """
         expected, got = self.expected, bytes(self.received)
         name = self.client.name
@@ -170,12 +172,13 @@ class Transfer:
         if self.failure:
             raise CheckFailed(f"{what}: {name}'s {self.failure}.\n{summary}{server_exit_note(self.program)}")
         if len(got) < len(expected):
-            cls = CheckTimeout if self.program.running() and not self.eof and not owed else CheckFailed
+            cls = (CheckTimeout if self.program.running() and not self.eof and not (short_fails and got)
+                   else CheckFailed)
             ending = ("then the server closed the connection" if self.eof
                       else f"then nothing more arrived; {self.stuck}" if self.stuck
                       else "then nothing more arrived for a while")
             advice = (_advice(on_early_eof) if self.eof and self.program.running()
-                      else _advice(on_mismatch) if self.stuck or owed else "")
+                      else _advice(on_mismatch) if self.stuck or (short_fails and got) else "")
             raise cls(f"{what}: only {len(got)} of {len(expected)} bytes came back ({ending}).\n{summary}"
                       f"{advice}{server_exit_note(self.program)}")
         if len(got) > len(expected):
