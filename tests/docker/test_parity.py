@@ -64,8 +64,11 @@ def test_same_score_in_every_sandbox(lab: Lab, engine: None) -> None:
             if len(set(runs)) > 1:
                 moved = {check for r in runs for check, outcome in r.outcomes if dict(runs[0].outcomes).get(check) != outcome}
                 problems.append(f"{label} in {box}: runs differ: scores {[r.score for r in runs]}, outcomes of "
-                                + ", ".join(f"{c} {[dict(r.outcomes).get(c) for r in runs]}" for c in sorted(moved)))
+                                + ", ".join(f"{c} {[dict(r.outcomes).get(c) for r in runs]}" for c in sorted(moved))
+                                + "".join(f"\n  round {n} error in {text}" for n, r in enumerate(runs, 1)
+                                          for text in r.errors[:2]))
             elif runs[0] != expected:
                 problems.append(f"{label} in {box}: {runs[0].score:g} "
-                                f"({dict(runs[0].outcomes)}) but local {expected.score:g} ({dict(expected.outcomes)})")
+                                f"({dict(runs[0].outcomes)}) but local {expected.score:g} ({dict(expected.outcomes)})"
+                                + "".join(f"\n  error in {text}" for text in runs[0].errors[:2]))
     assert not problems, "\n".join(problems)
