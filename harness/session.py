@@ -44,6 +44,7 @@ from harness.transcript import Transcript
 
 # The buffer sysctls set_sysctl can stand in for, and which buffer each caps.
 _BUFFER_SYSCTLS = {"net.ipv4.tcp_wmem": "sndbuf", "net.ipv4.tcp_rmem": "rcvbuf"}
+_SOCKOPT = {"sndbuf": socket.SO_SNDBUF, "rcvbuf": socket.SO_RCVBUF}  # also Conversation's keyword names
 
 
 class LabSession:
@@ -214,10 +215,8 @@ class LabSession:
     # ---- the harness's side ------------------------------------------------
     def connect(self, name: str = "client", port: int | None = None, **kw: Any) -> Conversation:
         """A scripted TCP client to the lab's port (harness.conversation), aborted at teardown."""
-        if "rcvbuf" in self.tcp_buffers:
-            kw.setdefault("rcvbuf", self.tcp_buffers["rcvbuf"] // 2)  # as the program's sockets (set_sysctl)
-        if "sndbuf" in self.tcp_buffers:
-            kw.setdefault("sndbuf", self.tcp_buffers["sndbuf"] // 2)
+        for kind, size in self.tcp_buffers.items():  # as the program's sockets (set_sysctl's emulate)
+            kw.setdefault(kind, size // 2)  # Linux doubles what it is given
         return self.adopt(Conversation(port or self.port, self.transcript, name=name, **kw))
 
     def adopt(self, connection: Conversation) -> Conversation:
@@ -272,7 +271,7 @@ class LabSession:
             self.tcp_buffers[kind] = int(value.split()[2 if emulate == "max" else 1])
             self.transcript.note("harness", f"sysctl {name}={value}: not available here; instead every TCP socket "
                                             f"of the program and of the harness gets a fixed {kind} "
-                                            f"({'SO_SNDBUF' if kind == 'sndbuf' else 'SO_RCVBUF'}) of "
+                                            f"(SO_{kind.upper()}) of "
                                             f"{self.tcp_buffers[kind]} bytes, its {emulate}")
             return True
         self.transcript.note("harness", f"sysctl {name}={value}: {'set' if ok else 'not available here'}")
@@ -283,7 +282,7 @@ class LabSession:
         (set_sysctl's emulate), to ask the kernel what the program will see."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         for kind, size in self.tcp_buffers.items():
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF if kind == "sndbuf" else socket.SO_RCVBUF, size // 2)
+            sock.setsockopt(socket.SOL_SOCKET, _SOCKOPT[kind], size // 2)
         return sock
 
     def note(self, text: str) -> None:
