@@ -163,13 +163,9 @@ def _child(request: dict[str, Any], fds: list[int], sock: socket.socket, wake: t
 
         traceback.print_exc()
     finally:
-        with contextlib.suppress(BaseException):
-            import atexit
+        from harness.runner import exit_now
 
-            atexit._run_exitfuncs()  # the runner's clean-ups (harness.launch.student_env's folder)
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
+        exit_now(code)
 
 
 if __name__ == "__main__":
