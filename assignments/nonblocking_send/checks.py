@@ -134,7 +134,8 @@ def test_no_spinning(lab, reader):
         return
     busy = busy_over(program.pids(), 0.5)
     lab.note(f"while the server held off reading, over {busy.wall:.2f} s the client used {busy.cpu:.3f} s of CPU, "
-             f"wanted a CPU {busy.fraction:.0%} of the time, and went to sleep {busy.sleeps} times")
+             f"wanted a CPU {busy.fraction:.0%} of the time (running or ready to run at {busy.awake} of "
+             f"{busy.looks} looks), and went to sleep {busy.sleeps} times")
     reader.drain(PatternCheck(PATTERN, TOTAL))
     if busy.spinning():
         raise CheckFailed(
