@@ -135,10 +135,16 @@ BUFFERS_VAR = "GRADER_TCP_BUFFERS"  # likewise
 SPAWNER_VAR = "GRADER_SPAWNER"  # "0": one interpreter per trampoline, as before the fork server (for comparison)
 
 
+def uses_spawner(mode: str) -> bool:
+    """Programs of this containment mode start as forks of the runner's server (harness.spawner):
+    the Linux modes (pidns, uid), unless SPAWNER_VAR turns it off."""
+    return mode != "group" and os.environ.get(SPAWNER_VAR) != "0"
+
+
 def _served(spec: dict[str, Any], stdin: int, stdout: int, stderr: int) -> ServedProcess | None:
     """The trampoline as a fork of this runner's server (harness.spawner), where its modes run
     (Linux: pidns, uid); None where it does not, or if the server is gone: then a fresh interpreter."""
-    if spec["mode"] == "group" or os.environ.get(SPAWNER_VAR) == "0":
+    if not uses_spawner(spec["mode"]):
         return None
     try:
         server = spawner()

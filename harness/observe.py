@@ -118,19 +118,32 @@ def thread_dirs(pids: list[int]) -> Iterator[str]:
         yield from (f"/proc/{pid}/task/{tid}" for tid in tids)
 
 
-def all_asleep(pids: list[int]) -> bool:
-    """Every thread of these processes sleeps (state S in its /proc stat, world-readable) or is dead
-    (an unreaped child): none is running or about to run. False when there is no thread to see."""
-    seen = False
+def thread_states(pids: list[int]) -> Iterator[bytes]:
+    """The state letter (b"R", b"S", b"D", b"Z", ...) of every thread of these processes, from its
+    /proc stat (world-readable); threads gone meanwhile are skipped."""
     for base in thread_dirs(pids):
         try:
             raw = Path(f"{base}/stat").read_bytes()
         except OSError:
-            continue  # gone meanwhile
+            continue
+        end = raw.rfind(b")")  # the command name in parentheses may itself hold spaces and ")"
+        yield raw[end + 2:end + 3]
+
+
+def all_asleep(pids: list[int]) -> bool:
+    """Every thread of these processes sleeps (state S) or is dead (an unreaped child): none is
+    running or about to run. False when there is no thread to see."""
+    seen = False
+    for state in thread_states(pids):
         seen = True
-        if raw[raw.rfind(b")") + 2:raw.rfind(b")") + 3] not in (b"S", b"Z", b"X"):  # a dead thread runs no more
+        if state not in (b"S", b"Z", b"X"):  # a dead thread runs no more
             return False
     return seen
+
+
+def any_running(pids: list[int]) -> bool:
+    """Some thread of these processes is running or ready to run (state R)."""
+    return b"R" in thread_states(pids)
 
 
 def asleep_steadily(pids: list[int], looks: int = 3, gap: float = 0.005) -> bool:

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, isolated: bool, warnings: list[str], started: float) -> Report:
     from harness.labspec import load_spec
-    from harness.launch import Containment, student_env
+    from harness.launch import Containment, student_env, uses_spawner
 
     lab_dir = args.lab_dir.resolve()
     spec = load_spec(lab_dir)
@@ -110,13 +110,13 @@ def run(args: argparse.Namespace, isolated: bool, warnings: list[str], started: 
     hosts_ok, restore_hosts = redirect_hosts(spec.hosts, args.hosts_preset, isolated,
                                              scratch, warnings)
 
-    if containment.mode != "group":
+    if uses_spawner(containment.mode):
         # The programs' fork server starts now, in the namespaces they need (after the hosts
         # redirection's mount namespace), so its interpreter starts while this one imports pytest:
         # the first check no longer waits ~35 ms for it.
         from harness import spawner
 
-        spawner.start()
+        spawner.spawner()
     from harness import plugin
 
     compile_error = compile_problem(work / spec.file)

@@ -335,19 +335,6 @@ def _scheduling(pids: list[int]) -> tuple[float, float, int]:
     return on_cpu / 1e9, waiting / 1e9, sleeps
 
 
-def _wants_cpu(pids: list[int]) -> bool:
-    """Some thread of these processes is running or ready to run (state R in /proc/PID/task/TID/stat)."""
-    for base in observe.thread_dirs(pids):
-        try:
-            with open(f"{base}/stat", "rb") as f:
-                raw = f.read()
-        except OSError:
-            continue  # gone meanwhile
-        if raw[raw.rfind(b")") + 2:raw.rfind(b")") + 3] == b"R":
-            return True
-    return False
-
-
 @dataclass(slots=True)
 class Busy:
     """How busy a program was over a window of wall time."""
@@ -402,7 +389,7 @@ def busy_over(pids: list[int], window: float = 0.5) -> Busy:
     while (left := w0 + window - time.monotonic()) > 0:
         time.sleep(min(LOOK_EVERY, left))  # poll: a measurement window, not a wait for the program
         looks += 1
-        awake += _wants_cpu(pids)
+        awake += observe.any_running(pids)
     c1, r1, s1 = _scheduling(pids)
     w1 = time.monotonic()
     return Busy(cpu=c1 - c0, runnable=(c1 - c0) + (r1 - r0), sleeps=s1 - s0, wall=w1 - w0, looks=looks, awake=awake)

@@ -168,14 +168,6 @@ def spawner() -> Spawner:
     return _spawner[0]
 
 
-def start() -> None:
-    """Start the fork server ahead of the first program, unless it is off (SPAWNER_VAR=0)."""
-    from harness.launch import SPAWNER_VAR
-
-    if os.environ.get(SPAWNER_VAR) != "0":
-        spawner()
-
-
 def close() -> None:
     """Stop this runner's fork server, if it was started, and reap it: nothing the runner started
     outlives it (its CPU time is then also the runner's, where a batch measures it)."""
