@@ -167,7 +167,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from grader.atomic import write_atomic
     from grader.backends import get_backend, parallel_jobs
     from grader.reports.junit import selftest_junit
-    from grader.selftest import changed_outcomes, cpu_load, describe_change, print_verdict, run_selftest
+    from grader.selftest import (change_evidence, changed_outcomes, cpu_load, describe_change, print_verdict,
+                                 run_selftest)
 
     labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
     from grader.batch import default_jobs
@@ -200,6 +201,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         for label, checks in changed.items():
             for check, outcomes in checks.items():
                 print(f"  {label} {check}: {describe_change(outcomes)}")
+                print("\n".join(change_evidence(runs, label, check)))
         if changed:
             return ExitCode.CHECKS_FAILED
     if any(v.report.has_error for v in bad):

@@ -120,6 +120,27 @@ def describe_change(outcomes: list[str]) -> str:
                      for o, r in sorted(runs.items(), key=lambda item: -len(item[1])))
 
 
+def change_evidence(runs: list[list[Verdict]], label: str, check: str, lines: int = 15) -> list[str]:
+    """What the check said in the first run of each of its outcomes, indented: a changed outcome is explained by
+    the runs themselves, not reasoned about afterwards (their reports are gone once the selftest ends)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for n, run in enumerate(runs, 1):
+        for v in run:
+            if v.subject.label != label:
+                continue
+            result = next((t for t in v.report.tests if t.name == check), None)
+            if result is None or result.outcome in seen:
+                continue
+            seen.add(result.outcome)
+            said = result.output.strip().splitlines() or ["(no feedback)"]
+            out.append(f"    run {n}, {result.outcome}:")
+            out.extend(f"      {line}" for line in said[:lines])
+            if len(said) > lines:
+                out.append(f"      ... ({len(said) - lines} more lines)")
+    return out
+
+
 @contextlib.contextmanager
 def cpu_load(processes: int) -> Iterator[None]:
     """Busy-loop processes for the duration (the promise: verdicts do not change under load)."""

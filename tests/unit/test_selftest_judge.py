@@ -17,3 +17,24 @@ def test_a_sandbox_error_is_its_first_line() -> None:
     assert error_line("the sandbox did not finish within 60 s and was killed\n(a hard limit)") == \
         "the sandbox did not finish within 60 s and was killed"
     assert error_line("") == ""
+
+
+def test_a_changed_outcome_keeps_what_the_check_said_in_each_outcome() -> None:
+    from grader.labs import get_lab
+    from grader.results import CheckResult, Report
+    from grader.selftest import Subject, change_evidence, changed_outcomes, judge
+
+    lab = get_lab("tcp_echo")
+    sub = Subject(lab=lab, name="crashes_on_reset", path=lab.reference, fails="survives_reset")
+
+    def run(outcome: str, said: str) -> list:
+        check = CheckResult(name="survives_reset", score=2 if outcome == "passed" else 0, max_score=2,
+                            outcome=outcome, output=said)
+        return [judge(sub, Report(lab="tcp_echo", tests=(check,)))]
+
+    runs = [run("failed", "client B got no answer"), run("passed", "the server met the reset\nand went on"),
+            run("failed", "client B got no answer again")]
+    assert changed_outcomes(runs) == {"tcp_echo/crashes_on_reset": {"survives_reset": ["failed", "passed", "failed"]}}
+    assert change_evidence(runs, "tcp_echo/crashes_on_reset", "survives_reset") == [
+        "    run 1, failed:", "      client B got no answer",
+        "    run 2, passed:", "      the server met the reset", "      and went on"]
