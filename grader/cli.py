@@ -167,8 +167,14 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from grader.atomic import write_atomic
     from grader.backends import get_backend, parallel_jobs
     from grader.reports.junit import selftest_junit
-    from grader.selftest import (change_evidence, changed_outcomes, cpu_load, describe_change, print_verdict,
-                                 run_selftest)
+    from grader.selftest import (
+        change_evidence,
+        changed_outcomes,
+        cpu_load,
+        describe_change,
+        print_verdict,
+        run_selftest,
+    )
 
     labs = [get_lab(name) for name in args.labs] if args.labs else list(all_labs().values())
     from grader.batch import default_jobs
