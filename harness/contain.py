@@ -190,8 +190,7 @@ def _run_init(spec: dict[str, Any]) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
     student = os.fork()
     if student == 0:
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        _exec_student(spec)
+        _exec_student(spec)  # which unblocks them (default_signals)
     crowd = Crowd(spec.get("rlimits", {}).get("nproc"))
     next_tick = time.monotonic() + CROWD_EVERY
     while True:  # a deadline, not a fixed wait: a stream of SIGCHLD must not postpone the census
