@@ -23,6 +23,12 @@ Each (sandbox, round) visits the subjects in the same order, one after another,
 so state one subject leaves behind meets the next. Hidden checks are included
 everywhere (Gradescope grades them).
 
+--jobs N spreads each sandbox over N at once, without losing that: local and
+Docker grade N subjects at a time (each run has its own namespaces or container,
+as in `grader grade`); the fallback and Gradescope split the labs into N groups,
+each in its own private network namespace or container, which visits its labs'
+subjects one after another, round after round, as above.
+
 A subject has parity when every run in every sandbox gives the same score and
 the same outcome for each check. tests/docker/test_parity.py runs this once per
 sandbox (two Gradescope rounds); the table in the issue's note comes from
@@ -127,25 +133,50 @@ def subjects(lab: Lab) -> list[tuple[str, Path]]:
 
 # ------------------------------------------------------------------ local and docker
 
-def run_backend(backend: object, labs: list[Lab], repeat: int, emit: Callable[[str, int, Run], None]) -> None:
+def run_backend(backend: object, labs: list[Lab], repeat: int, emit: Callable[[str, int, Run], None],
+                jobs: int = 1) -> None:
+    """Every subject of `labs`, `repeat` rounds, `jobs` runs at a time (in order when jobs is 1)."""
     from grader.backends import RunRequest
 
-    for round_no in range(1, repeat + 1):
-        for lab in labs:
-            for name, path in subjects(lab):
-                report = backend.run(RunRequest(lab=lab, submission=path, include_hidden=True))  # type: ignore[attr-defined]
-                emit(f"{lab.name}/{name}", round_no, Run.from_document(report.to_json()))
+    def grade(round_no: int, lab: Lab, name: str, path: Path) -> None:
+        report = backend.run(RunRequest(lab=lab, submission=path, include_hidden=True))  # type: ignore[attr-defined]
+        emit(f"{lab.name}/{name}", round_no, Run.from_document(report.to_json()))
+
+    work = [(n, lab, name, path) for n in range(1, repeat + 1) for lab in labs for name, path in subjects(lab)]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for future in [pool.submit(grade, *item) for item in work]:
+            future.result()
 
 
-def run_fallback(labs: list[Lab], repeat: int, emit: Callable[[str, int, Run], None]) -> None:
-    """The forced fallback, in a private network namespace of its own (a child process: see the docstring)."""
-    argv = [sys.executable, str(Path(__file__).resolve()), "--fallback-worker",
-            "--labs", ",".join(lab.name for lab in labs), "--repeat", str(repeat)]
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO,
-                          env={**_env(), "GRADER_ISOLATE": "no"}, timeout=600 + 300 * repeat * len(labs))
-    if proc.returncode != 0:
-        raise RuntimeError(f"the fallback worker failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    _parse_marked(proc.stdout, emit)
+def groups(labs: list[Lab], n: int) -> list[list[Lab]]:
+    """`labs` in at most n groups of about as many subjects each (the biggest lab first into the
+    smallest group); each group keeps the catalogue's order."""
+    bins: list[list[Lab]] = [[] for _ in range(max(1, min(n, len(labs))))]
+    for lab in sorted(labs, key=lambda lab: -len(subjects(lab))):
+        min(bins, key=lambda b: sum(len(subjects(x)) for x in b)).append(lab)
+    order = {lab.name: i for i, lab in enumerate(labs)}
+    return [sorted(b, key=lambda lab: order[lab.name]) for b in bins if b]
+
+
+def in_groups(labs: list[Lab], jobs: int, each: Callable[[list[Lab]], None]) -> None:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for future in [pool.submit(each, group) for group in groups(labs, jobs)]:
+            future.result()
+
+
+def run_fallback(labs: list[Lab], repeat: int, emit: Callable[[str, int, Run], None], jobs: int = 1) -> None:
+    """The forced fallback: `jobs` worker processes, each in a private network namespace of its own
+    (see the docstring) with its group of labs."""
+    def worker(group: list[Lab]) -> None:
+        argv = [sys.executable, str(Path(__file__).resolve()), "--fallback-worker",
+                "--labs", ",".join(lab.name for lab in group), "--repeat", str(repeat)]
+        proc = subprocess.run(argv, check=False, capture_output=True, text=True, cwd=REPO,
+                              env={**_env(), "GRADER_ISOLATE": "no"}, timeout=600 + 300 * repeat * len(group))
+        if proc.returncode != 0:
+            raise RuntimeError(f"the fallback worker failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        _parse_marked(proc.stdout, emit)
+
+    in_groups(labs, jobs, worker)
 
 
 def fallback_worker(labs: list[Lab], repeat: int) -> None:
@@ -231,10 +262,11 @@ def run_gradescope(lab: Lab, rounds: int, emit: Callable[[str, int, Run], None],
 
 def measure(labs: list[Lab], repeat: int, sandboxes: Iterable[str] = SANDBOXES,
             progress: Callable[[str], None] = lambda line: None,
-            after_each: Callable[[Table], None] = lambda table: None, parallel: bool = False) -> Table:
+            after_each: Callable[[Table], None] = lambda table: None, parallel: bool = False,
+            jobs: int = 1) -> Table:
     """Every subject of `labs` in each sandbox, `repeat` rounds; after_each sees the table so far.
-    parallel: the sandboxes side by side (each still visits its subjects one after another), each
-    the others' load."""
+    parallel: the sandboxes side by side, each the others' load. jobs: each sandbox spread over
+    that many at once (the module's docstring says how)."""
     table = Table()
     lock = threading.Lock()
     # Rows in catalogue order, whichever sandbox reports first.
@@ -254,16 +286,18 @@ def measure(labs: list[Lab], repeat: int, sandboxes: Iterable[str] = SANDBOXES,
         if box == "local":
             from grader.backends.local import LocalBackend
 
-            run_backend(LocalBackend(isolate="auto"), labs, repeat, emitter(box))
+            run_backend(LocalBackend(isolate="auto"), labs, repeat, emitter(box), jobs)
         elif box == "fallback":
-            run_fallback(labs, repeat, emitter(box))
+            run_fallback(labs, repeat, emitter(box), jobs)
         elif box == "docker":
             from grader.backends.docker import DockerBackend
 
-            run_backend(DockerBackend(progress=lambda line: None), labs, repeat, emitter(box))
+            run_backend(DockerBackend(progress=lambda line: None), labs, repeat, emitter(box), jobs)
         elif box == "gradescope":
-            for lab in labs:
-                run_gradescope(lab, repeat, emitter(box))
+            from grader import image
+
+            tag = image.ensure_image(REPO, progress=lambda line: None)  # once, before the groups race to build it
+            in_groups(labs, jobs, lambda group: [run_gradescope(lab, repeat, emitter(box), tag) for lab in group])
         else:
             raise ValueError(f"unknown sandbox {box!r}: choose from {', '.join(SANDBOXES)}")
         with lock:
@@ -289,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="also write the table (markdown) here")
     p.add_argument("--parallel", action="store_true", help="the sandboxes side by side (about half the time on "
                    "2 cores; each is then the others' load)")
+    p.add_argument("--jobs", type=int, default=1, help="spread each sandbox over this many at once (default 1: "
+                   "one subject after another); the module's docstring says how each sandbox keeps its shared state")
     p.add_argument("--fallback-worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     labs = [get_lab(n) for n in args.labs.split(",") if n] or list(all_labs().values())
@@ -309,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_text(render(table) + "\n")
 
     table = measure(labs, args.repeat, boxes, progress=lambda line: print(line, file=sys.stderr), after_each=save,
-                    parallel=args.parallel)
+                    parallel=args.parallel, jobs=args.jobs)
     print(render(table))
     return 1 if table.differing() else 0
 
