@@ -1,6 +1,7 @@
 """The same score in every sandbox: every subject of a lab in four sandboxes, N times.
 
     .venv/bin/python bench/parity.py --labs tcp_echo,hello --repeat 10 [--out parity.md]
+    .venv/bin/python bench/parity.py --repeat fallback=10,gradescope=10,local=3,docker=3 --jobs 3 --parallel
 
 Subjects: the reference and every variant (known-good and known-bad) of each
 lab. Sandboxes (labs.md and issue 12, item 6):
@@ -170,11 +171,17 @@ def run_fallback(labs: list[Lab], repeat: int, emit: Callable[[str, int, Run], N
     def worker(group: list[Lab]) -> None:
         argv = [sys.executable, str(Path(__file__).resolve()), "--fallback-worker",
                 "--labs", ",".join(lab.name for lab in group), "--repeat", str(repeat)]
-        proc = subprocess.run(argv, check=False, capture_output=True, text=True, cwd=REPO,
-                              env={**_env(), "GRADER_ISOLATE": "no"}, timeout=600 + 300 * repeat * len(group))
-        if proc.returncode != 0:
-            raise RuntimeError(f"the fallback worker failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-        _parse_marked(proc.stdout, emit)
+        # Each run is reported as it ends (a long measurement cut short keeps what it measured);
+        # stderr goes to a file, so that a chatty worker cannot block on a full pipe.
+        with tempfile.TemporaryFile(mode="w+") as err:
+            with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, cwd=REPO,
+                                  env={**_env(), "GRADER_ISOLATE": "no"}) as proc:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    _parse_marked(line, emit)
+            if proc.returncode != 0:
+                err.seek(0)
+                raise RuntimeError(f"the fallback worker failed ({proc.returncode}):\n{err.read()[-3000:]}")
 
     in_groups(labs, jobs, worker)
 
@@ -260,15 +267,32 @@ def run_gradescope(lab: Lab, rounds: int, emit: Callable[[str, int, Run], None],
 
 # ------------------------------------------------------------------ all four
 
-def measure(labs: list[Lab], repeat: int, sandboxes: Iterable[str] = SANDBOXES,
+def rounds(text: str, sandboxes: Iterable[str]) -> dict[str, int]:
+    """--repeat: "10" (every sandbox) or "fallback=10,gradescope=10,local=3" (others: 1)."""
+    boxes = list(sandboxes)
+    if text.isdigit():
+        return dict.fromkeys(boxes, int(text))
+    out = dict.fromkeys(boxes, 1)
+    for part in text.split(","):
+        box, _, n = part.partition("=")
+        if box not in boxes or not n.isdigit():
+            raise ValueError(f"--repeat {text!r}: expected N or sandbox=N,... with sandboxes from {', '.join(boxes)}")
+        out[box] = int(n)
+    return out
+
+
+def measure(labs: list[Lab], repeat: int | dict[str, int], sandboxes: Iterable[str] = SANDBOXES,
             progress: Callable[[str], None] = lambda line: None,
             after_each: Callable[[Table], None] = lambda table: None, parallel: bool = False,
             jobs: int = 1) -> Table:
-    """Every subject of `labs` in each sandbox, `repeat` rounds; after_each sees the table so far.
-    parallel: the sandboxes side by side, each the others' load. jobs: each sandbox spread over
-    that many at once (the module's docstring says how)."""
+    """Every subject of `labs` in each sandbox, `repeat` rounds (or repeat[sandbox]); after_each sees
+    the table so far (after each sandbox, and every half minute). parallel: the sandboxes side by side,
+    each the others' load. jobs: each sandbox spread over that many at once (the module's docstring)."""
+    boxes = list(sandboxes)
+    per_box = repeat if isinstance(repeat, dict) else dict.fromkeys(boxes, repeat)
     table = Table()
     lock = threading.Lock()
+    saved = [time.monotonic()]
     # Rows in catalogue order, whichever sandbox reports first.
     for lab in labs:
         for name, _ in subjects(lab):
@@ -279,10 +303,14 @@ def measure(labs: list[Lab], repeat: int, sandboxes: Iterable[str] = SANDBOXES,
             with lock:
                 table.add(label, box, run)
                 progress(f"{box} round {round_no} {label}: {run.score:g}")
+                if time.monotonic() - saved[0] > 30:
+                    saved[0] = time.monotonic()
+                    after_each(table)
         return emit
 
     def one(box: str) -> None:
         started = time.monotonic()
+        repeat = per_box[box]
         if box == "local":
             from grader.backends.local import LocalBackend
 
@@ -304,7 +332,6 @@ def measure(labs: list[Lab], repeat: int, sandboxes: Iterable[str] = SANDBOXES,
             table.seconds[box] = round(time.monotonic() - started, 1)
             after_each(table)
 
-    boxes = list(sandboxes)
     if parallel:
         with ThreadPoolExecutor(max_workers=len(boxes)) as pool:
             for future in [pool.submit(one, box) for box in boxes]:
@@ -318,7 +345,7 @@ def measure(labs: list[Lab], repeat: int, sandboxes: Iterable[str] = SANDBOXES,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--labs", default="", help="comma-separated labs (default: all)")
-    p.add_argument("--repeat", type=int, default=1, help="rounds per sandbox")
+    p.add_argument("--repeat", default="1", help="rounds per sandbox: N, or sandbox=N,... (the others 1)")
     p.add_argument("--sandboxes", default=",".join(SANDBOXES))
     p.add_argument("--out", type=Path, help="also write the table (markdown) here")
     p.add_argument("--parallel", action="store_true", help="the sandboxes side by side (about half the time on "
@@ -329,13 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     labs = [get_lab(n) for n in args.labs.split(",") if n] or list(all_labs().values())
     if args.fallback_worker:
-        fallback_worker(labs, args.repeat)
+        fallback_worker(labs, int(args.repeat))
         return 0
     boxes = args.sandboxes.split(",")
+    try:
+        per_box = rounds(args.repeat, boxes)
+    except ValueError as e:
+        p.error(str(e))
 
     def render(table: Table) -> str:
         bad = table.differing()
-        return (f"{args.repeat} round(s) per sandbox; seconds per sandbox: {table.seconds}\n\n"
+        done = {box: max((len(r.get(box, [])) for r in table.runs.values()), default=0) for box in boxes}
+        return (f"rounds per sandbox asked {per_box}, reported so far {done}; --jobs {args.jobs}; "
+                f"seconds per sandbox: {table.seconds}\n\n"
                 + table.markdown(boxes) + "\n\n"
                 + ("Every subject has the same score and outcomes everywhere." if not bad else
                    "Without parity:\n" + "\n".join(f"- {k}: {v}" for k, v in bad.items())))
@@ -344,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             args.out.write_text(render(table) + "\n")
 
-    table = measure(labs, args.repeat, boxes, progress=lambda line: print(line, file=sys.stderr), after_each=save,
+    table = measure(labs, per_box, boxes, progress=lambda line: print(line, file=sys.stderr), after_each=save,
                     parallel=args.parallel, jobs=args.jobs)
     print(render(table))
     return 1 if table.differing() else 0
