@@ -33,7 +33,9 @@ TIME_WAIT and disarms the trap.
 from __future__ import annotations
 
 import errno
+import os
 import socket
+import time
 
 from harness import procfs
 from harness.conversation import Conversation
@@ -106,24 +108,93 @@ def bind_error(host: str, port: int) -> int | None:
     return None
 
 
+class TrapLost(HarnessError):
+    """The trap was seen set on the port (TIME_WAIT/FIN_WAIT2, no listener), and then a bind() went through."""
+
+
+def arm(lab: LabSession, names: tuple[str, ...] = ("client 1", "client 2"), attempts: int = 3) -> set[str]:
+    """Moves 1-3 of the module docstring: the server started, each of `names` connected and provably
+    accepted, the server stopped first, the trap proved set. Returns the states on the port.
+
+    In Docker (one network namespace for all of a run's checks), about one trap in several hundred
+    was seen set and then let a plain bind() through (measured 2026-12-07: 1 of ~670 traps, under
+    load; never locally). The cause is not known; TrapLost's message keeps the evidence. Such a trap
+    is set again from the start, up to `attempts` times, and the transcript says so: the program is
+    judged only once the trap is proved set, so its verdict never depends on that loss.
+    """
+    for attempt in range(1, attempts + 1):
+        first = start_server(lab)
+        clients = []
+        for name in names:
+            client = lab.connect(name)
+            wait_accepted(first, lab.port, client)
+            clients.append(client)
+        stop_server_first(first, clients)
+        try:
+            return prove_armed(lab.port)
+        except TrapLost as exc:
+            if attempt == attempts:
+                raise
+            lab.note(f"{exc}; setting the trap again (attempt {attempt + 1} of {attempts})")
+    raise AssertionError("unreachable")
+
+
 def prove_armed(port: int, timeout: float = 2.0) -> set[str]:
     """TIME_WAIT/FIN_WAIT2 on the port, no listener, and a plain bind() fails with EADDRINUSE.
 
-    Returns the states seen on the port. HarnessError if the trap is not set.
+    Returns the states seen on the port. HarnessError if the trap is not set, TrapLost if it
+    was seen set and a bind() went through anyway.
     """
-    states = poll(lambda: procfs.states_on_port(port) & TRAP_STATES and "LISTEN" not in procfs.states_on_port(port),
-                  timeout)
-    seen = procfs.states_on_port(port)
-    if not states:
+    armed: list[list[procfs.SocketRow]] = []
+
+    def trap_set() -> bool:
+        rows = procfs.socket_rows(local_port=port)
+        armed[:] = [rows]
+        states = {r.state for r in rows}
+        return bool(states & TRAP_STATES) and "LISTEN" not in states
+
+    started = time.monotonic()
+    ok = poll(trap_set, timeout)
+    seen = {r.state for r in armed[0]} if armed else set()
+    if not ok:
         raise HarnessError(f"the TIME_WAIT trap on port {port} is not set: the port shows "
                            f"{sorted(seen) or 'no sockets'}, expected TIME_WAIT or FIN_WAIT2 and no LISTEN")
+    if os.environ.pop(LOSE_TRAP_VAR, None):
+        _lose(port)
     for host in ("127.0.0.1", "0.0.0.0"):
         err = bind_error(host, port)
         if err != errno.EADDRINUSE:
             what = "succeeded" if err is None else f"failed with {errno.errorcode.get(err, err)}"
-            raise HarnessError(f"the TIME_WAIT trap on port {port} is not set: a bind() to {host}:{port} "
-                               f"without SO_REUSEADDR {what} (expected EADDRINUSE); the port shows {sorted(seen)}")
-    return set(seen)
+            raise TrapLost(f"the TIME_WAIT trap on port {port} is not set: a bind() to {host}:{port} "
+                               f"without SO_REUSEADDR {what} (expected EADDRINUSE). At {time.monotonic() - started:.3f} s "
+                               f"the port showed {_rows(armed[0])}; now (the namespace's whole table, read after the "
+                               f"bind) {_rows(procfs.proc_socket_rows(), port)}")
+    return seen
+
+
+# Fault injection for tests/integration/test_trap_lost.py: the first trap proved set in this
+# process is removed (the TIME_WAIT assassination harness.leftovers uses between checks) before
+# its bind() test, as the unexplained loss above does, so that arm()'s answer to it can be tested.
+LOSE_TRAP_VAR = "GRADER_TEST_LOSE_TRAP"
+
+
+def _lose(port: int) -> None:
+    from harness import leftovers  # (leftovers imports procfs, as this module does; imported late as there)
+
+    poll(lambda: {r.state for r in procfs.socket_rows(local_port=port)} == {"TIME_WAIT"}, 2.0)
+    rows = procfs.socket_rows(local_port=port)
+    socks = [leftovers._assassinate(r) for r in rows]
+    poll(lambda: not procfs.socket_rows(local_port=port), 2.0)
+    for sock in socks:
+        if sock is not None:
+            leftovers.abort(sock)
+
+
+def _rows(rows: list[procfs.SocketRow], port: int | None = None) -> str:
+    """The rows on `port` (all of `rows` if None), in words, for a HarnessError."""
+    shown = [f"{r.state} {r.local_addr}:{r.local_port}<-{r.remote_addr}:{r.remote_port}" for r in rows
+             if port is None or port in (r.local_port, r.remote_port)]
+    return "[" + ", ".join(shown) + "]" if shown else "no sockets"
 
 
 def start_server(lab: LabSession, timeout: float = 5.0) -> StudentProgram:

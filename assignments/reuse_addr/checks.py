@@ -95,14 +95,7 @@ def test_connected_by(lab):
 def test_restart(lab):
     """Stopped while clients are connected (its port left in TIME_WAIT), the server starts again at once and accepts."""
     lab.hint = RESTART_HINT
-    first = timewait.start_server(lab)
-    clients = []
-    for name in ("client 1", "client 2"):
-        client = lab.connect(name)
-        timewait.wait_accepted(first, lab.port, client)
-        clients.append(client)
-    timewait.stop_server_first(first, clients)
-    states = timewait.prove_armed(lab.port)
+    states = timewait.arm(lab)
     lab.note(f"port {lab.port} now shows {', '.join(sorted(states))}; a bind() without SO_REUSEADDR fails "
              "with EADDRINUSE; starting the server again")
     second = lab.start()
