@@ -22,6 +22,9 @@ order (notes/probing.md §3, Recipe A):
      with EADDRINUSE. If any of that does not hold, the test setup is wrong:
      HarnessError (an `error` outcome, never the student's zero).
 
+`arm` does all three; a trap proved set that then lets a bind() through
+(TrapLost: rare, seen only in Docker) is set again from the start.
+
 Then the check starts the student's program again in the same network
 namespace. Linux lets it bind only if both the old and the new listener had
 SO_REUSEADDR set before bind() (socket(7), NOTES).
