@@ -120,7 +120,7 @@ def arm(lab: LabSession, names: tuple[str, ...] = ("client 1", "client 2"), atte
     accepted, the server stopped first, the trap proved set. Returns the states on the port.
 
     In Docker (one network namespace for all of a run's checks), about one trap in several hundred
-    was seen set and then let a plain bind() through (measured 2026-12-07: 1 of ~670 traps, under
+    was seen set and then let a plain bind() through (measured 2026-12-07: 1 of about 900 restart checks, under
     load; never locally). The cause is not known; TrapLost's message keeps the evidence. Such a trap
     is set again from the start, up to `attempts` times, and the transcript says so: the program is
     judged only once the trap is proved set, so its verdict never depends on that loss.
