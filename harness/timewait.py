@@ -169,9 +169,9 @@ def prove_armed(port: int, timeout: float = 2.0) -> set[str]:
         if err != errno.EADDRINUSE:
             what = "succeeded" if err is None else f"failed with {errno.errorcode.get(err, err)}"
             raise TrapLost(f"the TIME_WAIT trap on port {port} is not set: a bind() to {host}:{port} "
-                               f"without SO_REUSEADDR {what} (expected EADDRINUSE). At {time.monotonic() - started:.3f} s "
-                               f"the port showed {_rows(armed[0])}; now (the namespace's whole table, read after the "
-                               f"bind) {_rows(procfs.proc_socket_rows(), port)}")
+                           f"without SO_REUSEADDR {what} (expected EADDRINUSE). At {time.monotonic() - started:.3f} s "
+                           f"the port showed {_rows(armed[0])}; now (the namespace's whole table, read after the "
+                           f"bind) {_rows(procfs.proc_socket_rows(), port)}")
     return seen
 
 
@@ -182,22 +182,18 @@ LOSE_TRAP_VAR = "GRADER_TEST_LOSE_TRAP"
 
 
 def _lose(port: int) -> None:
-    from harness import leftovers  # (leftovers imports procfs, as this module does; imported late as there)
+    from harness import leftovers  # (leftovers imports this module's procfs; imported late, as there)
 
-    poll(lambda: {r.state for r in procfs.socket_rows(local_port=port)} == {"TIME_WAIT"}, 2.0)
-    rows = procfs.socket_rows(local_port=port)
-    socks = [leftovers._assassinate(r) for r in rows]
-    poll(lambda: not procfs.socket_rows(local_port=port), 2.0)
-    for sock in socks:
-        if sock is not None:
-            leftovers.abort(sock)
+    leftovers.clear(port)  # assassinates the TIME_WAITs, as between checks
+    leftovers._proved_clean.discard(port)  # the next check must still prove its port clean itself
 
 
 def _rows(rows: list[procfs.SocketRow], port: int | None = None) -> str:
     """The rows on `port` (all of `rows` if None), in words, for a HarnessError."""
-    shown = [f"{r.state} {r.local_addr}:{r.local_port}<-{r.remote_addr}:{r.remote_port}" for r in rows
-             if port is None or port in (r.local_port, r.remote_port)]
-    return "[" + ", ".join(shown) + "]" if shown else "no sockets"
+    from harness import leftovers
+
+    shown = leftovers.describe([r for r in rows if port is None or port in (r.local_port, r.remote_port)])
+    return "[" + "; ".join(map(str, shown)) + "]" if shown else "no sockets"
 
 
 def start_server(lab: LabSession, timeout: float = 5.0) -> StudentProgram:
