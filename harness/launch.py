@@ -12,6 +12,7 @@ import itertools
 import marshal
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -132,6 +133,7 @@ def student_env(parent: str | None = None) -> str:
 
 RESOLVE_VAR = "GRADER_RESOLVE"  # read by harness.student_shim in the student's interpreter
 BUFFERS_VAR = "GRADER_TCP_BUFFERS"  # likewise
+NO_IPV6_LOOPBACK_VAR = "GRADER_NO_IPV6_LOOPBACK"  # likewise
 SPAWNER_VAR = "GRADER_SPAWNER"  # "0": one interpreter per trampoline, as before the fork server (for comparison)
 
 
@@ -153,6 +155,17 @@ def _served(spec: dict[str, Any], stdin: int, stdout: int, stderr: int) -> Serve
         return server.spawn(spec, stdin, stdout, stderr, netns=here != theirs)
     except OSError:
         return None
+
+
+def ipv6_loopback_usable() -> bool:
+    """Whether ::1 can be bound in the calling thread's network namespace (the one the program
+    starts in). Not in Docker's default container (Gradescope's): IPv6 is off there."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
 
 def signal_name(code: int) -> str:
@@ -218,6 +231,8 @@ class StudentProgram:
             env[RESOLVE_VAR] = ",".join(f"{name}={ip}:{port}" for name, (ip, port) in self.resolve.items())
         if self.tcp_buffers:
             env[BUFFERS_VAR] = ",".join(f"{name}={size}" for name, size in self.tcp_buffers.items())
+        if not ipv6_loopback_usable():
+            env[NO_IPV6_LOOPBACK_VAR] = "1"
         spec = {
             "mode": self.containment.mode,
             "uid": self.containment.uid,

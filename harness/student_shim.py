@@ -19,6 +19,14 @@ them (SO_SNDBUF / SO_RCVBUF): on loopback autotuning reaches its maximum within 
 first round trip, so the program meets the same full buffers as in a namespace with
 the sysctls. A program that sets its own sizes overrides them, as it would the sysctls.
 
+GRADER_NO_IPV6_LOOPBACK, "localhost" without an unusable ::1. Docker's default container
+(Gradescope's too) turns IPv6 off, yet its /etc/hosts names ::1 localhost: there
+create_connection("localhost", port) with no server meets ECONNREFUSED on 127.0.0.1, then
+EADDRNOTAVAIL on ::1, and raises the last error, so a client that catches
+ConnectionRefusedError (as everywhere else it would get) crashed. Where ::1 cannot be
+bound (harness.launch sets it), getaddrinfo leaves ::1 out of an answer that has other
+addresses, as glibc's AI_ADDRCONFIG does for families the machine lacks.
+
 Only the standard library, and nothing kept in module globals but underscored
 names: it runs inside the student's program.
 """
@@ -27,6 +35,7 @@ import os
 
 _TABLE = os.environ.get("GRADER_RESOLVE", "")
 _BUFFERS = os.environ.get("GRADER_TCP_BUFFERS", "")
+_NO_IPV6_LOOPBACK = os.environ.get("GRADER_NO_IPV6_LOOPBACK", "")
 
 
 def _install(table: str) -> None:
@@ -86,7 +95,22 @@ def _fix_buffers(spec: str) -> None:
     socket.socket.__init__ = __init__  # type: ignore[method-assign]
 
 
+def _hide_ipv6_loopback() -> None:
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(*args, **kwargs):  # type: ignore[no-untyped-def]
+        answers = real_getaddrinfo(*args, **kwargs)
+        usable = [answer for answer in answers if not (answer[0] == socket.AF_INET6 and answer[4][0] == "::1")]
+        return usable or answers  # ::1 alone (asked for by name): the program meets what it asked for
+
+    socket.getaddrinfo = getaddrinfo
+
+
 if _TABLE:
     _install(_TABLE)
+if _NO_IPV6_LOOPBACK:
+    _hide_ipv6_loopback()
 if _BUFFERS:
     _fix_buffers(_BUFFERS)

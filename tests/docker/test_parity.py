@@ -29,9 +29,10 @@ from grader.labs import Lab, all_labs
 # CI runs two labs whose scores the shared-namespace sandboxes used to move (TIME_WAIT left on
 # the port by a server that closes first), and one whose small TCP buffers reach the program through
 # its interpreter where no namespace can have them (harness.student_shim: Debian's Python, in the
-# Gradescope container, once hid it). SOCKLAB_PARITY_LABS=all (or a comma-separated list) runs more;
-# bench/parity.py --repeat N repeats.
-CI_LABS = ("tcp_echo", "hello", "nonblocking_send")
+# Gradescope container, once hid it), and a client lab: Docker's default container (Gradescope's) has
+# IPv6 off and ::1 localhost, which once turned a refused connection into EADDRNOTAVAIL (harness.student_shim).
+# SOCKLAB_PARITY_LABS=all (or a comma-separated list) runs more; bench/parity.py --repeat N repeats.
+CI_LABS = ("tcp_echo", "hello", "nonblocking_send", "tcp_echo_client")
 _chosen = os.environ.get("SOCKLAB_PARITY_LABS", ",".join(CI_LABS))
 LABS = [lab for name, lab in all_labs().items() if _chosen == "all" or name in _chosen.split(",")]
 

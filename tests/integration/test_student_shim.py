@@ -26,7 +26,7 @@ SHIM = REPO / "harness" / "student_shim.py"
 
 def _shimmed(code: str, value: str | None, var: str = "GRADER_RESOLVE") -> str:
     """What `code` prints after the shim ran with $var set to `value` (unset: None)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_RESOLVE", "GRADER_TCP_BUFFERS")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     if value is not None:
         env[var] = value
     return subprocess.run([sys.executable, "-c", f"import runpy; runpy.run_path({str(SHIM)!r}); import socket; {code}"],
@@ -69,10 +69,21 @@ def test_shim_leaves_accepted_sockets_their_listeners_sizes() -> None:
     assert _shimmed(code, "sndbuf=32768", "GRADER_TCP_BUFFERS").split() == ["8192", "32768"]
 
 
-def _fallback_score(program: Path, lab: str = "ntp_time") -> str:
+LOOPBACKS = "print([answer[4][0] for answer in socket.getaddrinfo(None, 7, type=socket.SOCK_STREAM)])"
+
+
+def test_shim_leaves_out_an_unusable_ipv6_loopback() -> None:
+    """Not asked for a name, getaddrinfo answers both loopbacks: ::1 goes where it cannot be used."""
+    assert _shimmed(LOOPBACKS, None) == "['::1', '127.0.0.1']"
+    assert _shimmed(LOOPBACKS, "1", "GRADER_NO_IPV6_LOOPBACK") == "['127.0.0.1']"
+    alone = "print(socket.getaddrinfo('::1', 7, type=socket.SOCK_STREAM)[0][4][0])"
+    assert _shimmed(alone, "1", "GRADER_NO_IPV6_LOOPBACK") == "::1"  # asked for by name: kept
+
+
+def _fallback_score(program: Path, lab: str = "ntp_time", *network: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO), "GRADER_ISOLATE": "no"}
     # Its own network namespace: the fallback binds on the loopback it is on (tests/own_network.py).
-    done = subprocess.run([sys.executable, str(REPO / "tests" / "own_network.py"), "grader", "check", lab,
+    done = subprocess.run([sys.executable, str(REPO / "tests" / "own_network.py"), *network, "grader", "check", lab,
                            str(program)], env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     found = re.search(r"Score: (\d+ / \d+)", done.stdout)
     assert found, done.stdout + done.stderr
@@ -91,6 +102,15 @@ def test_nonblocking_send_scores_in_the_fallback_as_everywhere() -> None:
     lab = REPO / "assignments" / "nonblocking_send"
     assert _fallback_score(lab / "variants" / "ignores_send_count", "nonblocking_send") == "7 / 11"
     assert _fallback_score(lab / "variants" / "good_py38_errno", "nonblocking_send") == "11 / 11"
+
+
+@pytest.mark.timeout(180)
+def test_a_client_meets_a_refusal_where_ipv6_is_off_as_everywhere() -> None:
+    """Docker's default container (Gradescope's) has IPv6 off and ::1 localhost in /etc/hosts:
+    create_connection("localhost") raised EADDRNOTAVAIL from ::1 instead of the refusal, and a
+    correct client that catches ConnectionRefusedError lost `refused` (13 of 15)."""
+    good = REPO / "assignments" / "tcp_echo_client" / "variants" / "good_makefile"
+    assert _fallback_score(good, "tcp_echo_client", "--ipv6-off") == "15 / 15"
 
 
 def test_the_students_interpreter_runs_the_shim(tmp_path: Path) -> None:
