@@ -77,6 +77,29 @@ def test_time_wait_of_a_dual_stack_listener_is_removed() -> None:
     """)
 
 
+def test_time_wait_whose_peer_port_our_own_time_wait_holds_is_removed() -> None:
+    """The client's port is held by its own earlier TIME_WAIT (it closed first, to another address
+    of the lab port): that one goes first. Once 3 s, then `error`, in 3 of 663 time_service runs."""
+    run_case("""
+        assert netns.set_sysctl("net.ipv4.ip_local_port_range", "45000 45000")  # one port: reused for certain
+        listeners = {}
+        for host in ("127.0.0.7", "127.0.0.1"):
+            listeners[host] = socket.socket(); listeners[host].bind((host, P)); listeners[host].listen()
+        client = socket.create_connection(("127.0.0.7", P)); server, _ = listeners["127.0.0.7"].accept()
+        client.close(); assert server.recv(1) == b""; server.close()  # the client's TIME_WAIT holds port 45000
+        client = socket.create_connection(("127.0.0.1", P)); server, _ = listeners["127.0.0.1"].accept()
+        assert client.getsockname() == ("127.0.0.1", 45000)
+        server.close(); assert client.recv(1) == b""; client.close()  # the server's TIME_WAIT, from port 45000
+        for listener in listeners.values():
+            listener.close()
+        assert procfs.states_on_port(P) == {"TIME_WAIT"}
+        started = time.monotonic()
+        assert leftovers.clear(P) == []
+        assert time.monotonic() - started < 1.0
+        assert bind_ok() and not procfs.states_on_port(P)
+    """)
+
+
 def test_many_time_waits_and_a_harness_socket_left_open() -> None:
     run_case("""
         for _ in range(20):
