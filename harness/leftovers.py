@@ -305,8 +305,9 @@ def _start(row: procfs.SocketRow, attempts: dict[_Key, tuple[float, socket.socke
 
 def _blockers(row: procfs.SocketRow) -> list[procfs.SocketRow]:
     """The TIME_WAIT rows that hold the address of `row`'s peer (see the module docstring)."""
+    peer = _loopback(row.remote_addr)  # as the address it is bound to (a dual-stack row shows ::ffff:127.0.0.1)
     return [r for r in procfs.socket_rows(local_port=row.remote_port, states=("TIME_WAIT",))
-            if r.local_addr == row.remote_addr and _key(r) != _key(row)]
+            if peer is not None and _loopback(r.local_addr) == peer and _key(r) != _key(row)]
 
 
 def _finish(attempts: dict[_Key, tuple[float, socket.socket]], targets: dict[_Key, procfs.SocketRow]) -> None:
