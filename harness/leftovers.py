@@ -258,12 +258,11 @@ def clear(port: int, *, since: float | None = None, timeout: float = CLEAN_TIMEO
         rows = last[:] = on_port(port)
         waiting = [] if any(r.state == "LISTEN" for r in rows) else [r for r in rows if r.state == "TIME_WAIT"]
         targets = {_key(r): r for r in waiting}
-        if waiting:
-            for row in waiting:
-                if not _start(row, attempts):
-                    for blocker in _blockers(row):
-                        targets[_key(blocker)] = blocker
-                        _start(blocker, attempts)
+        for row in waiting:
+            if not _start(row, attempts):
+                for blocker in _blockers(row):
+                    targets[_key(blocker)] = blocker
+                    _start(blocker, attempts)
         _finish(attempts, targets)
         if since is not None:
             for pid in set(_orphans([r for r in rows if r.state != "TIME_WAIT"], since)) - killed:
