@@ -77,7 +77,8 @@ def judge(subject: Subject, report: Report) -> Verdict:
                        why=f"declares check '{subject.fails}', which the lab does not have")
     outcome = outcomes[subject.fails]
     if outcome in FAILING and report.score < report.max_score:
-        return Verdict(subject=subject, report=report, ok=True, why=f"fails {subject.fails} ({outcome})")
+        return Verdict(subject=subject, report=report, ok=True, why=f"fails {subject.fails} ({outcome}), "
+                       f"{report.score:g}/{report.max_score:g}")
     return Verdict(subject=subject, report=report, ok=False,
                    why=f"should fail {subject.fails}, but its outcome was {outcome}")
 

@@ -38,3 +38,17 @@ def test_a_changed_outcome_keeps_what_the_check_said_in_each_outcome() -> None:
     assert change_evidence(runs, "tcp_echo/crashes_on_reset", "survives_reset") == [
         "    run 1, failed:", "      client B got no answer",
         "    run 2, passed:", "      the server met the reset", "      and went on"]
+
+
+def test_a_known_bad_verdict_gives_its_score() -> None:
+    """The score is in every verdict line, so runs of one subject can be compared across sandboxes."""
+    from grader.labs import get_lab
+    from grader.results import CheckResult, Report
+    from grader.selftest import Subject, judge
+
+    lab = get_lab("tcp_echo")
+    sub = Subject(lab=lab, name="crashes_on_reset", path=lab.reference, fails="survives_reset")
+    checks = (CheckResult(name="echo_short", score=3, max_score=3, outcome="passed", output=""),
+              CheckResult(name="survives_reset", score=0, max_score=2, outcome="failed", output="no answer"))
+    verdict = judge(sub, Report(lab="tcp_echo", tests=checks))
+    assert verdict.ok and verdict.why == "fails survives_reset (failed), 3/5"
