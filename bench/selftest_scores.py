@@ -54,9 +54,15 @@ def table_scores(text: str) -> tuple[list[str], dict[str, dict[str, Counter[str]
 
 
 def cell(counts: Counter[str] | None) -> str:
+    """As bench/parity.py's cells: scores in numeric order ("8 x2 10 x8"), then any other verdict."""
     if not counts:
         return "-"
-    return " ".join(f"{s} x{n}" if n > 1 or len(counts) > 1 else s for s, n in sorted(counts.items()))
+
+    def order(item: tuple[str, int]) -> tuple[bool, float, str]:
+        number = re.fullmatch(r"\d+(?:\.\d+)?", item[0]) is not None
+        return not number, float(item[0]) if number else 0.0, item[0]
+
+    return " ".join(f"{s} x{n}" if n > 1 or len(counts) > 1 else s for s, n in sorted(counts.items(), key=order))
 
 
 def main(argv: list[str]) -> int:

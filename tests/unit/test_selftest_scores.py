@@ -34,3 +34,11 @@ def test_a_parity_cell_counts_each_score_its_times() -> None:
     assert columns == ["local", "fallback"]
     assert rows["tcp_echo/reference"] == {"local": Counter({"20": 1}), "fallback": Counter({"20": 10})}
     assert rows["tcp_echo/crashes_on_reset"]["fallback"] == Counter({"8": 2, "10": 8})
+
+
+def test_a_cell_lists_scores_in_numeric_order() -> None:
+    from bench.selftest_scores import cell
+
+    assert cell(Counter({"10": 8, "8": 2})) == "8 x2 10 x8"
+    assert cell(Counter({"20": 1})) == "20"
+    assert cell(None) == "-"
